@@ -1,0 +1,120 @@
+"""The ``ganlib`` command: ``ganlib train``, ``ganlib sample`` (also ``python -m ganlib``).
+
+Bad arguments or input end with a one-line ``ganlib: error: ...`` and a non-zero exit
+status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ganlib.errors import GanlibError
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ganlib", description="Train DCGANs on MNIST and sample from them.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a DCGAN on MNIST",
+                                description="Train a DCGAN on MNIST with a progress bar; writes a sample grid "
+                                            "and a checkpoint per epoch, and generator.weights.h5 at the end.")
+    train.add_argument("--epochs", type=positive_int, required=True,
+                       help="total number of epochs (a resumed run trains only the missing ones)")
+    train.add_argument("--data", type=Path, default=None,
+                       help="mnist.npz in Keras layout (default: $GANLIB_MNIST, Keras' cache, else the "
+                            "embedded 10,000-image subset)")
+    train.add_argument("--download", action="store_true", help="allow downloading MNIST if no local copy exists")
+    train.add_argument("--out", type=Path, default=Path("runs/dcgan"), help="output directory (default: runs/dcgan)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument("--batch-size", type=positive_int, default=64, help="batch size (default: 64)")
+    train.add_argument("--width", type=positive_int, default=64, help="network width (default: 64)")
+    train.add_argument("--loss", default="non-saturating", help="GAN loss: non-saturating (default) or minimax")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--gif", action="store_true", help="also join the per-epoch sample grids into samples.gif")
+    train.add_argument("--limit", type=positive_int, default=None,
+                       help="train on the first N images only (quick experiments)")
+
+    sample = commands.add_parser("sample", help="write generated digits to a .npy file",
+                                 description="Generate N digits as a uint8 array (N, 28, 28) saved with numpy.save.")
+    source = sample.add_mutually_exclusive_group(required=True)
+    source.add_argument("--weights", type=Path, help="generator.weights.h5 written by `ganlib train`")
+    source.add_argument("--model", help="name of a shipped pretrained model")
+    sample.add_argument("--n", type=positive_int, required=True, help="number of samples")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    sample.add_argument("--out", type=Path, required=True, help="output file, FILE.npy")
+    return parser
+
+
+def run_train(args) -> None:
+    from ganlib.data import load_mnist
+    from ganlib.trainer import GENERATOR_FILE, Trainer, read_checkpoint_state
+
+    mnist = load_mnist(args.data, allow_download=args.download)
+    images = mnist.train[0][: args.limit]
+    done = 0
+    if args.resume:
+        state = read_checkpoint_state(args.out)
+        if state is None:
+            raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
+        done = state["epoch"]
+    trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
+                      loss=args.loss, resume=args.resume, gif=args.gif)
+    remaining = args.epochs - done
+    print(f"ganlib train: {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} -> {args.out}")
+    if remaining <= 0:
+        print(f"already trained {done} epochs (asked for {args.epochs}); nothing to do")
+        return
+    start = time.perf_counter()
+    trainer.train(remaining)
+    seconds = time.perf_counter() - start
+    rate = remaining * trainer.steps_per_epoch * args.batch_size / seconds
+    print(f"done in {seconds:.0f} s ({rate:.0f} images/s); generator weights: {args.out / GENERATOR_FILE}")
+
+
+def run_sample(args) -> None:
+    import numpy as np
+
+    from ganlib import pretrained
+    from ganlib.trainer import generate, load_generator
+
+    if args.out.suffix != ".npy":
+        raise GanlibError(f"--out must name a .npy file, got {args.out}")
+    generator = pretrained.load(args.model) if args.model else load_generator(args.weights)
+    images = generate(generator, args.n, seed=args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(args.out, images)
+    print(f"wrote {args.out}: {images.shape} {images.dtype}")
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from ganlib.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    try:
+        {"train": run_train, "sample": run_sample}[args.command](args)
+    except (GanlibError, ValueError, OSError) as error:
+        print(f"ganlib: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ganlib: interrupted; the last finished epoch's checkpoint is kept (continue with --resume)",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

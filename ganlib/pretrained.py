@@ -1,0 +1,27 @@
+"""Pretrained models shipped in ``ganlib/assets`` (sha256-checked), by name.
+
+Each entry maps a name to its generator weights in the assets; the ``.json`` beside the
+weights records how they were trained.  ``ganlib sample --model NAME`` uses this table.
+"""
+
+from __future__ import annotations
+
+from ganlib import assets
+from ganlib.errors import GanlibError
+
+PRETRAINED: dict[str, str] = {}
+
+
+def names() -> list[str]:
+    """Names of the shipped pretrained generators."""
+    return sorted(PRETRAINED)
+
+
+def load(name: str):
+    """The shipped pretrained generator ``name`` (a Keras model), weights checked by sha256."""
+    from ganlib.trainer import load_generator
+
+    if name not in PRETRAINED:
+        known = ", ".join(names()) or "none are shipped yet"
+        raise GanlibError(f"unknown pretrained model {name!r}; known models: {known}")
+    return load_generator(assets.path(PRETRAINED[name]))

@@ -1,0 +1,390 @@
+"""Training a GAN the Keras way, and the source's ``Trainer`` API on top of it.
+
+:class:`GAN` is a ``keras.Model`` whose ``train_step`` makes one discriminator update and
+one generator update, so ``fit()`` brings progress bars, callbacks, TensorBoard and
+``tf.distribute``.  :class:`Trainer` keeps the source's interface
+(``Trainer(...).train(epochs)``, ``generate_and_save_images(epoch)``) and runs that same
+``fit()``, adding checkpoints that resume exactly, sample grids and a NaN guard.
+
+Corrections to the source's trainer (see the errata chapter): the gradients come from a
+``GradientTape`` that records the forward pass (the source calls an undefined ``tape``);
+the discriminator's real images are labelled real and fakes fake (the source swaps them);
+each step uses one batch of real images against one batch of fakes (the source
+concatenates the whole training set with 128 fakes); an epoch is a pass over the data (the
+source calls a step an epoch); the losses take logits (the source omits ``from_logits``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganlib.assets import sha256_file, verify_file
+from ganlib.data import make_dataset, to_uint8
+from ganlib.errors import CheckpointError, DataError, TrainingDiverged
+from ganlib.losses import get_loss
+from ganlib.model import LATENT_DIM, make_discriminator, make_generator
+from ganlib.utils import make_gif, save_grid
+
+METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
+STATE_FILE = "checkpoint.json"
+GENERATOR_FILE = "generator.weights.h5"
+
+
+def default_optimizer() -> keras.optimizers.Optimizer:
+    """Adam with the DCGAN paper's settings: learning rate 2e-4, beta_1 = 0.5."""
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+class GAN(keras.Model):
+    """A GAN as one Keras model: ``fit()`` trains it, calling it generates images.
+
+    Each ``train_step`` on a batch of real images x (in [-1, 1]):
+
+    1. D step: draw z, minimise ``loss.d(D(x), D(G(z)))`` over D's weights;
+    2. G step: draw fresh z, minimise ``loss.g(D(G(z)))`` over G's weights.
+
+    The noise is drawn statelessly from ``(seed, step)``, so a run restored from a checkpoint
+    (which holds the optimisers' step counters) draws the same noise as one never stopped.
+
+    Tracked metrics: ``d_loss``, ``g_loss``, ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z))
+    (both probabilities, from the D step), and D's accuracy on real and on fake images.
+    """
+
+    def __init__(self, generator=None, discriminator=None, *, latent_dim: int = LATENT_DIM,
+                 width: int = 64, loss="non-saturating", seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = int(latent_dim)
+        self.generator = generator if generator is not None else make_generator(latent_dim, width)
+        self.discriminator = discriminator if discriminator is not None else make_discriminator(width)
+        self.gan_loss = get_loss(loss)
+        self.seed = int(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.built = True  # both networks are built on creation
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Set the two optimisers (default: :func:`default_optimizer` for each) and build them."""
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer or default_optimizer()
+        self.g_optimizer = g_optimizer or default_optimizer()
+        # Built now, so that loading a checkpoint restores their slots before the first step.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def noise(self, batch_size, stream: int):
+        """Latent vectors for this step: stateless normal draws keyed by (seed, step, stream)."""
+        step = tf.cast(self.g_optimizer.iterations, tf.int64)
+        key = tf.stack([tf.constant(self.seed, tf.int64), 2 * step + stream])
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=key)
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        batch_size = tf.shape(real)[0]
+
+        fake = self.generator(self.noise(batch_size, 0), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = self.gan_loss.d(real_logits, fake_logits)
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+
+        with tf.GradientTape() as tape:
+            g_logits = self.discriminator(self.generator(self.noise(batch_size, 1), training=True), training=True)
+            g_loss = self.gan_loss.g(g_logits)
+        g_vars = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+
+        values = {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+            "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
+            "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
+        }
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def generate(self, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+        """``n`` samples as uint8 (n, 28, 28), from noise drawn with ``seed`` (reproducible)."""
+        return generate(self.generator, n, seed=seed, batch_size=batch_size)
+
+
+def fixed_noise(n: int, latent_dim: int = LATENT_DIM, seed: int = 0) -> np.ndarray:
+    """The same ``n`` latent vectors for the same seed (for comparable sample grids)."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+
+
+def generate(generator, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+    """Run a generator in inference mode on :func:`fixed_noise`; return uint8 (n, 28, 28)."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"number of samples must be a positive integer, got {n!r}")
+    z = fixed_noise(int(n), generator.input_shape[-1], seed)
+    return to_uint8(generator.predict(z, batch_size=batch_size, verbose=0))
+
+
+def finite_logs(logs) -> bool:
+    """True if every number in a Keras ``logs`` dict is finite."""
+    return all(math.isfinite(float(value)) for value in (logs or {}).values())
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stop ``fit()`` at the first batch whose logged losses are NaN or infinite.
+
+    Unlike ``keras.callbacks.TerminateOnNaN`` it records where it happened, so the caller
+    can report it; :class:`GANCheckpoint` will not save the broken weights.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+        self.diverged_at = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.diverged_at is None and not finite_logs(logs):
+            self.diverged_at = (self.epoch + 1, batch + 1)
+            shown = ", ".join(f"{k}={float(v):.4g}" for k, v in logs.items())
+            print(f"\nStopOnNaN: non-finite loss at epoch {self.epoch + 1}, step {batch + 1} ({shown}); stopping")
+            self.model.stop_training = True
+
+
+class GANCheckpoint(keras.callbacks.Callback):
+    """Save the whole GAN (both networks, both optimisers) at the end of every epoch.
+
+    Files are written to a temporary name and renamed, so an interruption never leaves a
+    half-written checkpoint; ``checkpoint.json`` names the latest one with its sha256, and
+    is itself replaced atomically.  Non-finite losses or weights are never saved: the last
+    good checkpoint stays.  The ``keep`` most recent checkpoints are kept.
+    """
+
+    def __init__(self, directory, config: dict | None = None, keep: int = 2):
+        super().__init__()
+        self.directory = Path(directory)
+        self.config = dict(config or {})
+        self.keep = keep
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not finite_logs(logs) or not all(np.isfinite(w).all() for w in self.model.get_weights()):
+            print(f"\nGANCheckpoint: epoch {epoch + 1} has non-finite values; keeping the last good checkpoint")
+            return
+        save_checkpoint(self.model, self.directory, epoch + 1, self.config, self.keep)
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Call ``write(temporary)`` then rename it to ``path``; the name keeps ``path``'s suffix."""
+    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int = 2) -> Path:
+    """Write ``ckpt-EPOCH.weights.h5`` and point ``checkpoint.json`` at it (both atomically)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    file = directory / f"ckpt-{epoch:04d}.weights.h5"
+    _write_atomically(file, gan.save_weights)
+    state = {"epoch": epoch, "file": file.name, "sha256": sha256_file(file), "config": config}
+    _write_atomically(directory / STATE_FILE,
+                      lambda tmp: tmp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8"))
+    for old in sorted(directory.glob("ckpt-*.weights.h5"))[:-keep]:
+        old.unlink()
+    return file
+
+
+def read_checkpoint_state(directory) -> dict | None:
+    """The state in ``directory/checkpoint.json`` (epoch, file, sha256, config), or None if absent."""
+    state_file = Path(directory) / STATE_FILE
+    if not state_file.exists():
+        return None
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        return {"epoch": int(state["epoch"]), "file": str(state["file"]),
+                "sha256": str(state["sha256"]), "config": dict(state.get("config", {}))}
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{state_file} is unreadable ({error}); delete the run directory or fix the file") from None
+
+
+def load_checkpoint(gan: GAN, directory) -> int:
+    """Restore ``gan`` (networks and optimisers) from the latest checkpoint; return its epoch."""
+    state = read_checkpoint_state(directory)
+    if state is None:
+        raise CheckpointError(f"no checkpoint in {directory} ({STATE_FILE} missing); start without --resume")
+    file = Path(directory) / state["file"]
+    if not file.exists():
+        raise CheckpointError(f"checkpoint {file} named in {STATE_FILE} is missing; start a new run")
+    try:
+        verify_file(file, state["sha256"])
+        gan.load_weights(file)
+    except DataError as error:
+        raise CheckpointError(f"refusing corrupt checkpoint: {error}") from None
+    except ValueError as error:
+        raise CheckpointError(f"checkpoint {file} does not fit this model ({error})") from None
+    return state["epoch"]
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Save a grid of samples from fixed noise after every epoch (``samples-EPOCH.png``).
+
+    The same noise every epoch makes the grids comparable; with ``gif=True`` they are
+    joined into ``samples.gif`` when training ends.
+    """
+
+    def __init__(self, directory, n: int = 25, seed: int = 0, gif: bool = False):
+        super().__init__()
+        self.directory = Path(directory)
+        self.n, self.seed, self.gif = n, seed, gif
+
+    def on_epoch_end(self, epoch, logs=None):
+        save_samples(self.model.generator, self.directory / f"samples-{epoch + 1:04d}.png", self.n, self.seed)
+
+    def on_train_end(self, logs=None):
+        frames = sorted(self.directory.glob("samples-*.png"))
+        if self.gif and frames:
+            make_gif(frames, self.directory / "samples.gif")
+
+
+def save_samples(generator, path, n: int = 25, seed: int = 0) -> Path:
+    """Save a grid of ``n`` samples of ``generator`` from :func:`fixed_noise` (``seed``) to ``path``."""
+    return save_grid(generate(generator, n, seed=seed), path)
+
+
+class Trainer:
+    """The source's training API, on :class:`GAN` and ``fit()``.
+
+    >>> trainer = Trainer(images, out_dir="runs/demo", seed=0)   # doctest: +SKIP
+    >>> trainer.train(epochs=2)                                   # doctest: +SKIP
+    >>> trainer.generate_and_save_images(epoch=2)                 # doctest: +SKIP
+
+    ``images`` are uint8 MNIST (N, 28, 28) or floats in [-1, 1] (default: the embedded
+    subset).  ``out_dir`` receives a checkpoint and a sample grid per epoch and, after
+    :meth:`train`, ``generator.weights.h5``.  A directory that already holds a run is only
+    continued with ``resume=True``, never overwritten.
+    """
+
+    def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = 64, seed: int = 0,
+                 width: int = 64, latent_dim: int = LATENT_DIM, loss="non-saturating",
+                 resume: bool = False, gif: bool = False, checkpoints: bool = True,
+                 callbacks=(), verbose: int | str = "auto"):
+        if images is None:
+            from ganlib.data import load_mnist
+
+            images = load_mnist().train[0]
+        self.images = images
+        self.out_dir = Path(out_dir)
+        self.batch_size = batch_size
+        self.seed = int(seed)
+        self.verbose = verbose
+        self.config = {"seed": self.seed, "batch_size": batch_size, "width": width,
+                       "latent_dim": latent_dim, "loss": get_loss(loss).name}
+        self.steps_per_epoch = len(images) // batch_size
+        if self.steps_per_epoch < 1:
+            raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
+
+        keras.utils.set_random_seed(self.seed)
+        self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed)
+        self.gan.compile()
+        self.epoch = 0
+        state = read_checkpoint_state(self.out_dir)
+        if state is not None and not resume:
+            raise CheckpointError(
+                f"{self.out_dir} already holds a run (epoch {state['epoch']}); pass resume=True "
+                "(CLI: --resume) to continue it, or choose another output directory"
+            )
+        if resume and state is not None:
+            mismatched = {k: (v, self.config[k]) for k, v in state["config"].items()
+                          if k in self.config and self.config[k] != v}
+            if mismatched:
+                details = ", ".join(f"{k}: saved {a!r} vs now {b!r}" for k, (a, b) in mismatched.items())
+                raise CheckpointError(f"cannot resume {self.out_dir} with other settings ({details})")
+            self.epoch = load_checkpoint(self.gan, self.out_dir)
+        self.nan_guard = StopOnNaN()
+        self.callbacks = [self.nan_guard, SampleGrid(self.out_dir, seed=self.seed, gif=gif), *callbacks]
+        if checkpoints:
+            self.callbacks.insert(1, GANCheckpoint(self.out_dir, self.config))
+
+    @property
+    def generator(self):
+        return self.gan.generator
+
+    @property
+    def discriminator(self):
+        return self.gan.discriminator
+
+    def train(self, epochs: int) -> keras.callbacks.History:
+        """Train ``epochs`` more epochs (full passes over the images) with ``fit()``.
+
+        Raises TrainingDiverged if a loss turns NaN; the last good checkpoint is kept.
+        """
+        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        first, last = self.epoch, self.epoch + int(epochs)
+        dataset = make_dataset(self.images, self.batch_size, seed=self.seed, first_epoch=first)
+        history = self.gan.fit(dataset, epochs=last, initial_epoch=first, steps_per_epoch=self.steps_per_epoch,
+                               callbacks=self.callbacks, verbose=self.verbose, shuffle=False)
+        if self.nan_guard.diverged_at is not None:
+            epoch, step = self.nan_guard.diverged_at
+            state = read_checkpoint_state(self.out_dir)
+            kept = f"{self.out_dir / state['file']} (epoch {state['epoch']})" if state else "none (no epoch finished)"
+            raise TrainingDiverged(
+                f"a loss became NaN at epoch {epoch}, step {step}; last good checkpoint: {kept}. "
+                "Lower the learning rate or check the data, then resume"
+            )
+        self.epoch = last
+        self.save_generator(self.out_dir / GENERATOR_FILE)
+        return history
+
+    def save_generator(self, path) -> Path:
+        """Save the generator's weights (``.weights.h5``) and its config beside them (``.json``)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, self.generator.save_weights)
+        config = {**self.config, "epochs": self.epoch, "sha256": sha256_file(path)}
+        path.with_name(path.name.replace(".weights.h5", ".json")).write_text(json.dumps(config, indent=2) + "\n")
+        return path
+
+    def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
+        """Save a grid of ``n`` samples from the fixed noise as ``image_at_epoch_EPOCH.png``."""
+        return save_samples(self.generator, self.out_dir / f"image_at_epoch_{epoch:04d}.png", n, self.seed)
+
+
+def load_generator(path) -> keras.Model:
+    """A generator restored from ``generator.weights.h5`` and the ``generator.json`` beside it."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"generator weights {path} do not exist; give the .weights.h5 that training wrote")
+    if not path.name.endswith(".weights.h5"):
+        raise CheckpointError(f"{path} is not a Keras weights file (*.weights.h5)")
+    config_file = path.with_name(path.name.replace(".weights.h5", ".json"))
+    config = json.loads(config_file.read_text()) if config_file.exists() else {}
+    if "sha256" in config:
+        try:
+            verify_file(path, config["sha256"])
+        except DataError as error:
+            raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
+    generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", 64))
+    try:
+        generator.load_weights(path)
+    except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch
+        raise CheckpointError(f"cannot load generator weights from {path} ({type(error).__name__}: {error})") from None
+    return generator

@@ -1,0 +1,113 @@
+"""Small helpers the chapters share (the source's ``utils.py``): image grids, GIFs, D accuracy."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ganlib.data import load_mnist, to_uint8
+from ganlib.errors import DataError
+
+
+def get_datasets(path=None, *, allow_download: bool = False):
+    """The source's name for the loader: ``(x_train, y_train), (x_test, y_test)`` as uint8.
+
+    Same as :func:`ganlib.data.load_mnist` (offline by default: a path, Keras' cache, or the
+    embedded subset).
+    """
+    return load_mnist(path, allow_download=allow_download)
+
+
+def _as_uint8_images(images) -> np.ndarray:
+    """Images as uint8 (N, H, W): uint8 passes through, floats are read as [-1, 1]."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or len(images) == 0:
+        raise DataError(f"expected a non-empty batch of images (N, H, W[, 1]), got shape {images.shape}")
+    return images if images.dtype == np.uint8 else to_uint8(images)
+
+
+def image_grid(images, rows: int | None = None, cols: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile N images into one uint8 picture of ``rows x cols`` cells, ``pad`` white pixels apart.
+
+    Images are uint8 in [0, 255] or floats in [-1, 1], shaped (N, H, W) or (N, H, W, 1). By
+    default the grid is as square as possible; empty cells stay white.
+    """
+    images = _as_uint8_images(images)
+    count, height, width = images.shape
+    cols = cols or math.ceil(math.sqrt(count))
+    rows = rows or math.ceil(count / cols)
+    if rows * cols < count:
+        raise ValueError(f"a {rows}x{cols} grid holds {rows * cols} images, got {count}")
+    grid = np.full((rows * (height + pad) + pad, cols * (width + pad) + pad), 255, np.uint8)
+    for index, image in enumerate(images):
+        r, c = divmod(index, cols)
+        top, left = pad + r * (height + pad), pad + c * (width + pad)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def save_grid(images, path: str | Path, rows: int | None = None, cols: int | None = None, scale: int = 2) -> Path:
+    """Write :func:`image_grid` of ``images`` to a PNG, each pixel ``scale`` times larger."""
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid = image_grid(images, rows, cols)
+    picture = Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST)
+    picture.save(path)
+    return path
+
+
+def plot_images(images, path: str | Path | None = None, rows: int | None = None, cols: int | None = None,
+                title: str | None = None, labels: Sequence | None = None):
+    """Show images as a matplotlib grid (and save it to ``path`` if given); returns the figure.
+
+    ``labels`` (one per image) are written above the images, e.g. predicted digits.
+    """
+    import matplotlib.pyplot as plt
+
+    images = _as_uint8_images(images)
+    count = len(images)
+    cols = cols or math.ceil(math.sqrt(count))
+    rows = rows or math.ceil(count / cols)
+    figure, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + (0.4 if title else 0)), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index < count:
+            axis.imshow(images[index], cmap="gray_r", vmin=0, vmax=255)
+            if labels is not None:
+                axis.set_title(str(labels[index]), fontsize=8, pad=2)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout(pad=0.2)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+def make_gif(frames: Sequence[str | Path], path: str | Path, duration_ms: int = 300) -> Path:
+    """Join PNG frames (e.g. one sample grid per epoch) into an animated GIF that loops."""
+    from PIL import Image
+
+    if not frames:
+        raise ValueError("make_gif needs at least one frame")
+    pictures = [Image.open(frame).convert("L") for frame in frames]
+    path = Path(path)
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=duration_ms, loop=0)
+    return path
+
+
+def accuracy(logits, real: bool | np.ndarray) -> float:
+    """Share of discriminator decisions that are right: logit > 0 means "real".
+
+    ``real`` is True for a batch of real images, False for fakes, or an array of booleans.
+    """
+    logits = np.asarray(logits, dtype=np.float64).reshape(-1)
+    target = np.broadcast_to(np.asarray(real, dtype=bool).reshape(-1), logits.shape)
+    return float(np.mean((logits > 0) == target))
