@@ -256,7 +256,7 @@ def make_dataset(images, batch_size: int = 64, *, seed: int = 0, labels=None,
         return batch, tf.gather(label_table, indices)
 
     last = np.iinfo(np.int64).max if repeat else first_epoch + 1
-    epochs = tf.data.Dataset.range(first_epoch, last)
-    return (epochs.flat_map(epoch_indices)
-            .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-            .prefetch(tf.data.AUTOTUNE))
+    batches = tf.data.Dataset.range(first_epoch, last).flat_map(epoch_indices)
+    if not repeat:  # tell Keras how long an epoch is (flat_map hides it)
+        batches = batches.apply(tf.data.experimental.assert_cardinality(steps))
+    return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,50 @@
+"""Shared fixtures. TensorFlow is imported quietly and made deterministic once per session."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ganlib.quiet import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()
+tf.config.experimental.enable_op_determinism()
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The embedded subset (what a user gets offline)."""
+    from ganlib.data import load_embedded
+
+    return load_embedded()
+
+
+@pytest.fixture(scope="session")
+def few_images(mnist):
+    """512 real training digits, uint8 (512, 28, 28)."""
+    return mnist.train[0][:512]
+
+
+@pytest.fixture
+def no_keras_cache(tmp_path, monkeypatch):
+    """An empty Keras home and no GANLIB_MNIST, so load_mnist falls back to the embedded subset."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.delenv("GANLIB_MNIST", raising=False)
+
+
+def write_npz(path, **arrays):
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    return path
+
+
+def mnist_arrays(n_train=20, n_test=10):
+    rng = np.random.default_rng(0)
+    return {
+        "x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(n_train) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "y_test": (np.arange(n_test) % 10).astype(np.uint8),
+    }

@@ -1,0 +1,86 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ganlib.cli import main
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main(["train", "--epochs", "1", "--limit", "256", "--width", "8", "--out", str(out)]) == 0
+    return out
+
+
+def test_train_writes_grid_checkpoint_and_weights(trained_run, capsys):
+    for name in ("samples-0001.png", "ckpt-0001.weights.h5", "checkpoint.json", "generator.weights.h5"):
+        assert (trained_run / name).is_file()
+    assert main(["train", "--epochs", "1", "--limit", "256", "--width", "8", "--out", str(trained_run),
+                 "--resume"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_resume_continues_to_the_requested_total(trained_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "copy"
+    shutil.copytree(trained_run, run)
+    assert main(["train", "--epochs", "2", "--limit", "256", "--width", "8", "--out", str(run), "--resume"]) == 0
+    assert (run / "samples-0002.png").is_file() and (run / "ckpt-0002.weights.h5").is_file()
+
+
+def test_sample_writes_uint8_digits(trained_run, tmp_path):
+    out = tmp_path / "s.npy"
+    assert main(["sample", "--weights", str(trained_run / "generator.weights.h5"), "--n", "7", "--out", str(out)]) == 0
+    samples = np.load(out)
+    assert samples.shape == (7, 28, 28) and samples.dtype == np.uint8
+    again = tmp_path / "t.npy"
+    main(["sample", "--weights", str(trained_run / "generator.weights.h5"), "--n", "7", "--out", str(again)])
+    np.testing.assert_array_equal(np.load(again), samples)  # same seed, same digits
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["sample", "--model", "nope", "--n", "3", "--out", "x.npy"], "unknown pretrained model 'nope'; known models"),
+        (["sample", "--weights", "missing.weights.h5", "--n", "3", "--out", "x.npy"], "do not exist"),
+        (["sample", "--weights", "g.weights.h5", "--n", "3", "--out", "x.png"], "must name a .npy file"),
+        (["train", "--epochs", "1", "--data", "missing.npz"], "does not exist"),
+        (["train", "--epochs", "1", "--out", "{run}"], "already holds a run"),
+        (["train", "--epochs", "1", "--out", "{empty}", "--resume"], "nothing to resume"),
+        (["train", "--epochs", "1", "--loss", "wgan", "--out", "{empty}"], "unknown GAN loss"),
+    ],
+)
+def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [a.format(run=trained_run, empty=tmp_path / "empty") for a in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ganlib: error:") and message in err and "\n" not in err
+
+
+@pytest.mark.parametrize("argv", [["train", "--epochs", "0"], ["sample", "--n", "3", "--out", "x.npy"],
+                                  ["sample", "--model", "a", "--weights", "b", "--n", "1", "--out", "x.npy"],
+                                  ["fly"]])
+def test_bad_arguments_exit_with_usage(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["sample"]])
+def test_help_on_every_command(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--help"])
+    assert stop.value.code == 0 and "usage: ganlib" in capsys.readouterr().out
+
+
+def test_console_entry_point_prints_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ganlib", "sample", "--weights", "nope.weights.h5", "--n", "2",
+                             "--out", str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["ganlib: error: generator weights nope.weights.h5 do not exist; "
+                                                  "give the .weights.h5 that training wrote"]

@@ -1,0 +1,90 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganlib import losses
+from ganlib.model import make_discriminator, make_generator
+
+
+def test_generator_maps_noise_to_images_in_range():
+    generator = make_generator(width=8)
+    images = generator(np.random.default_rng(0).standard_normal((5, 100)).astype("float32"), training=False)
+    assert images.shape == (5, 28, 28, 1)
+    assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0
+
+
+def test_discriminator_returns_unbounded_logits():
+    discriminator = make_discriminator(width=8)
+    logits = discriminator(np.full((4, 28, 28, 1), 1.0, "float32"), training=False)
+    assert logits.shape == (4, 1)
+    assert discriminator.layers[-1].activation is keras.activations.linear  # a logit, not a probability
+
+
+def test_width_scales_the_networks():
+    assert make_generator(width=16).count_params() < make_generator(width=32).count_params()
+    assert make_discriminator(width=16).count_params() < make_discriminator(width=32).count_params()
+    with pytest.raises(ValueError, match="width"):
+        make_generator(width=0)
+
+
+def test_weights_round_trip_through_weights_h5(tmp_path):
+    generator = make_generator(width=8)
+    z = np.random.default_rng(1).standard_normal((3, 100)).astype("float32")
+    generator.save_weights(tmp_path / "g.weights.h5")
+    restored = make_generator(width=8)
+    restored.load_weights(tmp_path / "g.weights.h5")
+    np.testing.assert_allclose(restored(z, training=False), generator(z, training=False), atol=1e-6)
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+def test_losses_match_hand_computed_values():
+    real, fake = tf.constant([[2.0], [0.0]]), tf.constant([[-1.0], [0.0]])
+    # L_D = mean(-log sigmoid(real)) + mean(-log(1 - sigmoid(fake)))
+    expected_d = (softplus(-2.0) + softplus(0.0)) / 2 + (softplus(-1.0) + softplus(0.0)) / 2
+    assert float(losses.discriminator_loss(real, fake)) == pytest.approx(expected_d, rel=1e-6)
+    # At D = 1/2 everywhere: L_D = 2 log 2, non-saturating L_G = log 2, minimax L_G = -log 2.
+    half = tf.zeros((3, 1))
+    assert float(losses.discriminator_loss(half, half)) == pytest.approx(2 * math.log(2), rel=1e-6)
+    assert float(losses.generator_loss_nonsaturating(half)) == pytest.approx(math.log(2), rel=1e-6)
+    assert float(losses.generator_loss_minimax(half)) == pytest.approx(-math.log(2), rel=1e-6)
+    # log(1 - sigmoid(-1)) = -softplus(-1)
+    assert float(losses.generator_loss_minimax(tf.constant([[-1.0]]))) == pytest.approx(-softplus(-1.0), rel=1e-6)
+
+
+def test_discriminator_loss_equals_keras_binary_crossentropy_from_logits():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(8, 1)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    expected = bce(np.ones_like(real), real) + bce(np.zeros_like(fake), fake)
+    assert float(losses.discriminator_loss(real, fake)) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_losses_are_finite_for_extreme_logits():
+    extreme = tf.constant([[-1000.0], [1000.0]])
+    for value in (losses.discriminator_loss(extreme, extreme), losses.generator_loss_minimax(extreme),
+                  losses.generator_loss_nonsaturating(extreme)):
+        assert math.isfinite(float(value))
+
+
+def test_minimax_gradient_vanishes_when_d_wins_but_nonsaturating_does_not():
+    logit = tf.Variable([[-8.0]])  # D(G(z)) = sigmoid(-8) ~ 3e-4: D confidently rejects the fake
+    with tf.GradientTape(persistent=True) as tape:
+        minimax = losses.generator_loss_minimax(logit)
+        nonsaturating = losses.generator_loss_nonsaturating(logit)
+    d = 1 / (1 + math.exp(8.0))
+    assert float(tape.gradient(minimax, logit)[0, 0]) == pytest.approx(-d, rel=1e-4)
+    assert float(tape.gradient(nonsaturating, logit)[0, 0]) == pytest.approx(d - 1, rel=1e-4)
+
+
+def test_loss_registry():
+    assert losses.get_loss("non-saturating").g is losses.generator_loss_nonsaturating
+    custom = losses.GANLoss("custom", losses.discriminator_loss, losses.generator_loss_minimax)
+    assert losses.get_loss(custom) is custom
+    with pytest.raises(ValueError, match="unknown GAN loss 'wgan'"):
+        losses.get_loss("wgan")

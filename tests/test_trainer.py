@@ -1,0 +1,151 @@
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganlib import losses
+from ganlib.data import make_dataset, to_model_range
+from ganlib.errors import CheckpointError, TrainingDiverged
+from ganlib.trainer import GAN, METRIC_NAMES, Trainer, fixed_noise, generate, load_checkpoint, load_generator
+from ganlib.utils import accuracy
+
+SMALL = {"width": 8, "verbose": 0}
+
+
+def test_short_real_training_learns(few_images, mnist, tmp_path):
+    trainer = Trainer(few_images, out_dir=tmp_path, width=16, verbose=0)
+    before_g = [w.copy() for w in trainer.generator.get_weights()]
+    before_d = [w.copy() for w in trainer.discriminator.get_weights()]
+    history = trainer.train(3).history
+
+    assert set(METRIC_NAMES) <= set(history)
+    assert all(math.isfinite(v) for name in METRIC_NAMES for v in history[name])
+    assert history["d_loss"][-1] < history["d_loss"][0]  # D learns to tell real from fake
+    assert any(not np.allclose(a, b) for a, b in zip(before_g, trainer.generator.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(before_d, trainer.discriminator.get_weights()))
+
+    held_out = to_model_range(mnist.test[0][:256])
+    fakes = trainer.generator.predict(fixed_noise(256, seed=5), verbose=0)
+    real_acc = accuracy(trainer.discriminator.predict(held_out, verbose=0), True)
+    fake_acc = accuracy(trainer.discriminator.predict(fakes, verbose=0), False)
+    assert (real_acc + fake_acc) / 2 > 0.75, (real_acc, fake_acc)
+
+    for epoch in (1, 2, 3):
+        assert (tmp_path / f"samples-{epoch:04d}.png").is_file()
+    assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 3
+    samples = trainer.gan.generate(10, seed=3)
+    assert samples.shape == (10, 28, 28) and samples.dtype == np.uint8
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raise KeyboardInterrupt in the middle of epoch ``epoch`` (0-based), like Ctrl-C."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.epoch, self.batch, self.current = epoch, batch, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.current, batch) == (self.epoch, self.batch):
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path):
+    images = few_images[:256]
+    straight = Trainer(images, out_dir=tmp_path / "straight", seed=3, **SMALL)
+    straight.train(3)
+
+    interrupted = Trainer(images, out_dir=tmp_path / "cut", seed=3, callbacks=[Interrupt(epoch=1, batch=1)], **SMALL)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.train(3)
+    resumed = Trainer(images, out_dir=tmp_path / "cut", seed=3, resume=True, **SMALL)
+    assert resumed.epoch == 1  # epoch 2 was cut short; epoch 1's checkpoint survived
+    resumed.train(2)
+
+    assert int(resumed.gan.g_optimizer.iterations) == int(straight.gan.g_optimizer.iterations) == 12
+    for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_existing_run_is_never_overwritten(few_images, tmp_path):
+    Trainer(few_images[:128], out_dir=tmp_path, **SMALL).train(1)
+    with pytest.raises(CheckpointError, match="already holds a run"):
+        Trainer(few_images[:128], out_dir=tmp_path, **SMALL)
+    with pytest.raises(CheckpointError, match="batch_size"):
+        Trainer(few_images[:128], out_dir=tmp_path, batch_size=32, resume=True, **SMALL)
+
+
+def test_corrupt_checkpoint_is_refused(few_images, tmp_path):
+    Trainer(few_images[:128], out_dir=tmp_path, **SMALL).train(1)
+    checkpoint = tmp_path / "ckpt-0001.weights.h5"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="refusing corrupt checkpoint"):
+        Trainer(few_images[:128], out_dir=tmp_path, resume=True, **SMALL)
+    (tmp_path / "checkpoint.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="unreadable"):
+        Trainer(few_images[:128], out_dir=tmp_path, resume=True, **SMALL)
+
+
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(few_images, tmp_path):
+    poison = tf.Variable(0.0)
+
+    def d_loss(real_logits, fake_logits):
+        loss = losses.discriminator_loss(real_logits, fake_logits)
+        return tf.where(poison > 0, tf.constant(float("nan")), loss)
+
+    class PoisonSecondEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            poison.assign(1.0 if epoch == 1 else 0.0)
+
+    broken = losses.GANLoss("breaks-in-epoch-2", d_loss, losses.generator_loss_nonsaturating)
+    trainer = Trainer(few_images[:128], out_dir=tmp_path, loss=broken, callbacks=[PoisonSecondEpoch()], **SMALL)
+    with pytest.raises(TrainingDiverged, match=r"NaN at epoch 2, step 1.*ckpt-0001"):
+        trainer.train(3)
+    state = json.loads((tmp_path / "checkpoint.json").read_text())
+    assert state["epoch"] == 1
+    restored = GAN(width=8)
+    restored.compile()
+    assert load_checkpoint(restored, tmp_path) == 1
+    assert all(np.isfinite(w).all() for w in restored.get_weights())
+
+
+def test_gan_trains_with_plain_fit_and_keras_callbacks(few_images, tmp_path):
+    gan = GAN(width=8, seed=1)
+    gan.compile()
+    dataset = make_dataset(few_images[:128], batch_size=32, repeat=False)
+    history = gan.fit(dataset, epochs=2, verbose=0,
+                      callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup")),
+                                 keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
+    assert len(history.history["g_loss"]) == 2
+    assert int(gan.g_optimizer.iterations) == 2 * 4  # two epochs of 128 // 32 steps
+    assert "d_acc_real" in (tmp_path / "log.csv").read_text()
+    assert gan(fixed_noise(2)).shape == (2, 28, 28, 1)
+
+
+def test_generator_file_round_trip_and_source_api(few_images, tmp_path):
+    trainer = Trainer(few_images[:128], out_dir=tmp_path, gif=True, **SMALL)
+    trainer.train(2)
+    assert (tmp_path / "samples.gif").is_file()
+    picture = trainer.generate_and_save_images(epoch=2)
+    assert picture.name == "image_at_epoch_0002.png" and picture.stat().st_size > 0
+    generator = load_generator(tmp_path / "generator.weights.h5")
+    np.testing.assert_array_equal(trainer.gan.generate(8, seed=4), generate(generator, 8, seed=4))
+    weights = tmp_path / "generator.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:-10])
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_generator(weights)
+    with pytest.raises(CheckpointError, match="do not exist"):
+        load_generator(tmp_path / "nope.weights.h5")
+
+
+def test_trainer_rejects_bad_arguments(few_images, tmp_path):
+    with pytest.raises(ValueError, match="no full batch"):
+        Trainer(few_images[:10], out_dir=tmp_path, batch_size=64, **SMALL)
+    trainer = Trainer(few_images[:64], out_dir=tmp_path, **SMALL)
+    with pytest.raises(ValueError, match="epochs"):
+        trainer.train(-1)
