@@ -71,7 +71,8 @@ def run_train(args) -> None:
             raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
         done = state["epoch"]
     trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, resume=args.resume, gif=args.gif)
+                      loss=args.loss, resume=args.resume, gif=args.gif,
+                      verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     remaining = args.epochs - done
     print(f"ganlib train: {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} -> {args.out}")
     if remaining <= 0:
