@@ -80,9 +80,8 @@ def run_train(args) -> None:
         return
     start = time.perf_counter()
     trainer.train(remaining)
-    seconds = time.perf_counter() - start
-    rate = remaining * trainer.steps_per_epoch * args.batch_size / seconds
-    print(f"done in {seconds:.0f} s ({rate:.0f} images/s); generator weights: {args.out / GENERATOR_FILE}")
+    print(f"done in {time.perf_counter() - start:.0f} s ({trainer.images_per_second:.0f} images/s); "
+          f"generator weights: {args.out / GENERATOR_FILE}")
 
 
 def run_sample(args) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -166,6 +167,40 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class StepHistory(keras.callbacks.Callback):
+    """Record every training step's metric values (``fit``'s History keeps one mean per epoch).
+
+    Keras passes callbacks the running mean of each metric over the current epoch; the value
+    of step k is recovered as ``k * mean_k - (k - 1) * mean_(k-1)``. After training,
+    ``values[name]`` is a numpy array with one entry per step, and ``epoch_ends`` lists the
+    step count at the end of each epoch.
+    """
+
+    def __init__(self, names=METRIC_NAMES):
+        super().__init__()
+        self.names = tuple(names)
+        self.steps: dict[str, list[float]] = {name: [] for name in self.names}
+        self.epoch_ends: list[int] = []
+        self._previous: dict[str, float] = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._previous = {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        k = batch + 1
+        for name in self.names:
+            mean = float(logs[name])
+            self.steps[name].append(mean if k == 1 else k * mean - (k - 1) * self._previous[name])
+            self._previous[name] = mean
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_ends.append(len(self.steps[self.names[0]]))
+
+    @property
+    def values(self) -> dict[str, np.ndarray]:
+        return {name: np.asarray(steps) for name, steps in self.steps.items()}
+
+
 class GANCheckpoint(keras.callbacks.Callback):
     """Save the whole GAN (both networks, both optimisers) at the end of every epoch.
 
@@ -284,7 +319,7 @@ class Trainer:
 
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = 64, seed: int = 0,
                  width: int = 64, latent_dim: int = LATENT_DIM, loss="non-saturating",
-                 resume: bool = False, gif: bool = False, checkpoints: bool = True,
+                 resume: bool = False, gif: bool = False, checkpoints: bool = True, keep: int = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
             from ganlib.data import load_mnist
@@ -321,7 +356,8 @@ class Trainer:
         self.nan_guard = StopOnNaN()
         self.callbacks = [self.nan_guard, SampleGrid(self.out_dir, seed=self.seed, gif=gif), *callbacks]
         if checkpoints:
-            self.callbacks.insert(1, GANCheckpoint(self.out_dir, self.config))
+            self.callbacks.insert(1, GANCheckpoint(self.out_dir, self.config, keep=keep))
+        self.images_per_second = None  # measured by train()
 
     @property
     def generator(self):
@@ -335,13 +371,18 @@ class Trainer:
         """Train ``epochs`` more epochs (full passes over the images) with ``fit()``.
 
         Raises TrainingDiverged if a loss turns NaN; the last good checkpoint is kept.
+        Afterwards ``images_per_second`` holds the measured throughput (real images per second
+        of wall time, the first step's tracing included).
         """
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
         first, last = self.epoch, self.epoch + int(epochs)
         dataset = make_dataset(self.images, self.batch_size, seed=self.seed, first_epoch=first)
+        start = time.perf_counter()
         history = self.gan.fit(dataset, epochs=last, initial_epoch=first, steps_per_epoch=self.steps_per_epoch,
                                callbacks=self.callbacks, verbose=self.verbose, shuffle=False)
+        steps = len(history.history.get("d_loss", [])) * self.steps_per_epoch
+        self.images_per_second = steps * self.batch_size / max(time.perf_counter() - start, 1e-9)
         if self.nan_guard.diverged_at is not None:
             epoch, step = self.nan_guard.diverged_at
             state = read_checkpoint_state(self.out_dir)

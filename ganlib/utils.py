@@ -63,19 +63,33 @@ def save_grid(images, path: str | Path, rows: int | None = None, cols: int | Non
     return path
 
 
-def plot_images(images, path: str | Path | None = None, rows: int | None = None, cols: int | None = None,
-                title: str | None = None, labels: Sequence | None = None):
-    """Show images as a matplotlib grid (and save it to ``path`` if given); returns the figure.
+def new_figure(figsize):
+    """A matplotlib figure that pyplot does not keep open.
 
-    ``labels`` (one per image) are written above the images, e.g. predicted digits.
+    Creating it through pyplot activates Jupyter's inline backend (which displays a returned
+    figure); closing it at once keeps pyplot from showing it a second time at the end of the
+    cell, and from piling up open figures in loops.
     """
     import matplotlib.pyplot as plt
 
+    figure = plt.figure(figsize=figsize)
+    plt.close(figure)
+    return figure
+
+
+def plot_images(images, path: str | Path | None = None, rows: int | None = None, cols: int | None = None,
+                title: str | None = None, labels: Sequence | None = None):
+    """A matplotlib figure of the images in a grid, saved to ``path`` if given.
+
+    ``labels`` (one per image) are written above the images, e.g. predicted digits. The
+    figure shows once in Jupyter, as the cell's value (see :func:`new_figure`).
+    """
     images = _as_uint8_images(images)
     count = len(images)
     cols = cols or math.ceil(math.sqrt(count))
     rows = rows or math.ceil(count / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + (0.4 if title else 0)), squeeze=False)
+    figure = new_figure(figsize=(cols * 0.9, rows * 0.9 + (0.4 if title else 0)))
+    axes = figure.subplots(rows, cols, squeeze=False)
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index < count:
@@ -88,6 +102,42 @@ def plot_images(images, path: str | Path | None = None, rows: int | None = None,
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=100)
+    return figure
+
+
+def moving_average(values, window: int = 20) -> np.ndarray:
+    """Mean of the last ``window`` values at each position (fewer at the start)."""
+    values = np.asarray(values, np.float64)
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (cumulative[ends] - cumulative[starts]) / (ends - starts)
+
+
+def plot_training_curves(steps, epoch_ends: Sequence[int] = (), window: int = 20):
+    """Losses (left) and D(x), D(G(z)) (right) at every step, raw and as a ``window``-step mean.
+
+    ``steps`` maps metric names to per-step arrays, e.g. ``StepHistory.values`` from
+    :mod:`ganlib.trainer`; ``epoch_ends`` (e.g. ``StepHistory.epoch_ends``) draws epoch
+    boundaries. Returns a matplotlib figure (shown once in Jupyter, as the cell's value).
+    """
+    figure = new_figure(figsize=(10, 3.5))
+    left, right = figure.subplots(1, 2)
+    for axis, names in ((left, ("d_loss", "g_loss")), (right, ("d_real", "d_fake"))):
+        for name in names:
+            values = np.asarray(steps[name])
+            x = np.arange(1, len(values) + 1)
+            (line,) = axis.plot(x, values, alpha=0.25, linewidth=0.8)
+            axis.plot(x, moving_average(values, window), color=line.get_color(), label=f"{name} ({window}-step mean)")
+        for end in list(epoch_ends)[:-1]:
+            axis.axvline(end, color="grey", linewidth=0.5)
+        axis.set_xlabel("step")
+        axis.legend()
+    left.set_title("losses")
+    right.set_title("D(x) on real and D(G(z)) on fake images")
+    right.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
+    right.set_ylim(0, 1)
+    figure.tight_layout()
     return figure
 
 

@@ -9,14 +9,15 @@ import tensorflow as tf
 from ganlib import losses
 from ganlib.data import make_dataset, to_model_range
 from ganlib.errors import CheckpointError, TrainingDiverged
-from ganlib.trainer import GAN, METRIC_NAMES, Trainer, fixed_noise, generate, load_checkpoint, load_generator
+from ganlib.trainer import GAN, METRIC_NAMES, StepHistory, Trainer, fixed_noise, generate, load_checkpoint, load_generator
 from ganlib.utils import accuracy
 
 SMALL = {"width": 8, "verbose": 0}
 
 
 def test_short_real_training_learns(few_images, mnist, tmp_path):
-    trainer = Trainer(few_images, out_dir=tmp_path, width=16, verbose=0)
+    steps = StepHistory()
+    trainer = Trainer(few_images, out_dir=tmp_path, width=16, verbose=0, keep=1, callbacks=[steps])
     before_g = [w.copy() for w in trainer.generator.get_weights()]
     before_d = [w.copy() for w in trainer.discriminator.get_weights()]
     history = trainer.train(3).history
@@ -35,6 +36,14 @@ def test_short_real_training_learns(few_images, mnist, tmp_path):
 
     for epoch in (1, 2, 3):
         assert (tmp_path / f"samples-{epoch:04d}.png").is_file()
+    assert [p.name for p in tmp_path.glob("ckpt-*")] == ["ckpt-0003.weights.h5"]  # keep=1
+    assert trainer.images_per_second > 0
+
+    # StepHistory undoes Keras' running means: 8 steps an epoch, whose mean is the epoch's value.
+    per_step = steps.values["d_loss"]
+    assert steps.epoch_ends == [8, 16, 24] and per_step.shape == (24,)
+    for epoch, end in enumerate(steps.epoch_ends):
+        assert per_step[end - 8:end].mean() == pytest.approx(history["d_loss"][epoch], rel=1e-4)
     assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 3
     samples = trainer.gan.generate(10, seed=3)
     assert samples.shape == (10, 28, 28) and samples.dtype == np.uint8

@@ -48,3 +48,10 @@ def test_accuracy_from_logits():
 def test_get_datasets_is_the_loader(no_keras_cache):
     (x_train, y_train), (x_test, y_test) = utils.get_datasets()
     assert x_train.shape == (10_000, 28, 28) and y_test.shape == (2_000,)
+
+
+def test_moving_average_and_training_curves():
+    np.testing.assert_allclose(utils.moving_average([1, 3, 5, 7], window=2), [1, 2, 4, 6])
+    steps = {name: np.linspace(0, 1, 30) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+    figure = utils.plot_training_curves(steps, epoch_ends=[15, 30])
+    assert len(figure.axes) == 2 and len(figure.axes[0].lines) == 5  # 2 metrics x (raw, mean) + 1 epoch line
