@@ -314,7 +314,8 @@ class Trainer:
     ``images`` are uint8 MNIST (N, 28, 28) or floats in [-1, 1] (default: the embedded
     subset).  ``out_dir`` receives a checkpoint and a sample grid per epoch and, after
     :meth:`train`, ``generator.weights.h5``.  A directory that already holds a run is only
-    continued with ``resume=True``, never overwritten.
+    continued with ``resume=True``, never overwritten (``resume=True`` on a directory without
+    a run starts a new one there).
     """
 
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = 64, seed: int = 0,
@@ -401,7 +402,8 @@ class Trainer:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, self.generator.save_weights)
         config = {**self.config, "epochs": self.epoch, "sha256": sha256_file(path)}
-        path.with_name(path.name.replace(".weights.h5", ".json")).write_text(json.dumps(config, indent=2) + "\n")
+        _write_atomically(path.with_name(path.name.replace(".weights.h5", ".json")),
+                          lambda tmp: tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8"))
         return path
 
     def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
