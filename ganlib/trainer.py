@@ -56,16 +56,31 @@ class GAN(keras.Model):
 
     Tracked metrics: ``d_loss``, ``g_loss``, ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z))
     (both probabilities, from the D step), and D's accuracy on real and on fake images.
+
+    With ``ema_decay`` (e.g. 0.999) the model also keeps ``generator_ema``, an exponential
+    moving average of the generator's weights (batch-norm statistics included), updated after
+    every G step as ``ema = d * ema + (1 - d) * w`` with ``d = min(ema_decay, (1 + t) / (10 + t))``
+    at step t = 0, 1, ... (a warm-up, so early averages do not cling to the random initial weights).
+    ``sampler`` is the network to draw samples from: the average if kept, else the generator.
     """
 
     def __init__(self, generator=None, discriminator=None, *, latent_dim: int = LATENT_DIM,
-                 width: int = 64, loss="non-saturating", seed: int = 0, **kwargs):
+                 width: int = 64, loss="non-saturating", seed: int = 0, ema_decay: float | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = int(latent_dim)
         self.generator = generator if generator is not None else make_generator(latent_dim, width)
         self.discriminator = discriminator if discriminator is not None else make_discriminator(width)
         self.gan_loss = get_loss(loss)
         self.seed = int(seed)
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in (0, 1), e.g. 0.999, or None; got {ema_decay!r}")
+        self.ema_decay = ema_decay
+        self.generator_ema = None
+        if ema_decay is not None:
+            self.generator_ema = keras.models.clone_model(self.generator)
+            self.generator_ema.set_weights(self.generator.get_weights())
+            self.generator_ema.trainable = False
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.built = True  # both networks are built on creation
 
@@ -108,6 +123,8 @@ class GAN(keras.Model):
             g_loss = self.gan_loss.g(g_logits)
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        if self.generator_ema is not None:
+            self.update_ema()
 
         values = {
             "d_loss": d_loss,
@@ -121,9 +138,21 @@ class GAN(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
+    def update_ema(self):
+        """Move ``generator_ema`` towards the generator (see the class docstring)."""
+        t = tf.cast(self.g_optimizer.iterations - 1, tf.float32)  # called after the G step: t = 0 first
+        decay = tf.minimum(tf.constant(self.ema_decay, tf.float32), (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.generator_ema.weights, self.generator.weights):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The network to sample from: ``generator_ema`` if kept, else ``generator``."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
     def generate(self, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-        """``n`` samples as uint8 (n, 28, 28), from noise drawn with ``seed`` (reproducible)."""
-        return generate(self.generator, n, seed=seed, batch_size=batch_size)
+        """``n`` samples of :attr:`sampler` as uint8 (n, 28, 28), from noise drawn with ``seed``."""
+        return generate(self.sampler, n, seed=seed, batch_size=batch_size)
 
 
 def fixed_noise(n: int, latent_dim: int = LATENT_DIM, seed: int = 0) -> np.ndarray:
@@ -291,7 +320,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.n, self.seed, self.gif = n, seed, gif
 
     def on_epoch_end(self, epoch, logs=None):
-        save_samples(self.model.generator, self.directory / f"samples-{epoch + 1:04d}.png", self.n, self.seed)
+        save_samples(self.model.sampler, self.directory / f"samples-{epoch + 1:04d}.png", self.n, self.seed)
 
     def on_train_end(self, logs=None):
         frames = sorted(self.directory.glob("samples-*.png"))
@@ -320,7 +349,7 @@ class Trainer:
 
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = 64, seed: int = 0,
                  width: int = 64, latent_dim: int = LATENT_DIM, loss="non-saturating",
-                 resume: bool = False, gif: bool = False, checkpoints: bool = True, keep: int = 2,
+                 ema_decay: float | None = None, resume: bool = False, gif: bool = False, checkpoints: bool = True, keep: int = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
             from ganlib.data import load_mnist
@@ -332,13 +361,13 @@ class Trainer:
         self.seed = int(seed)
         self.verbose = verbose
         self.config = {"seed": self.seed, "batch_size": batch_size, "width": width,
-                       "latent_dim": latent_dim, "loss": get_loss(loss).name}
+                       "latent_dim": latent_dim, "loss": get_loss(loss).name, "ema_decay": ema_decay}
         self.steps_per_epoch = len(images) // batch_size
         if self.steps_per_epoch < 1:
             raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
 
         keras.utils.set_random_seed(self.seed)
-        self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed)
+        self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed, ema_decay=ema_decay)
         self.gan.compile()
         self.epoch = 0
         state = read_checkpoint_state(self.out_dir)
@@ -397,10 +426,10 @@ class Trainer:
         return history
 
     def save_generator(self, path) -> Path:
-        """Save the generator's weights (``.weights.h5``) and its config beside them (``.json``)."""
+        """Save the sampler's weights (``.weights.h5``; the moving average if kept) and the config beside them."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, self.generator.save_weights)
+        _write_atomically(path, self.gan.sampler.save_weights)
         config = {**self.config, "epochs": self.epoch, "sha256": sha256_file(path)}
         _write_atomically(path.with_name(path.name.replace(".weights.h5", ".json")),
                           lambda tmp: tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8"))
@@ -408,7 +437,7 @@ class Trainer:
 
     def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
         """Save a grid of ``n`` samples from the fixed noise as ``image_at_epoch_EPOCH.png``."""
-        return save_samples(self.generator, self.out_dir / f"image_at_epoch_{epoch:04d}.png", n, self.seed)
+        return save_samples(self.gan.sampler, self.out_dir / f"image_at_epoch_{epoch:04d}.png", n, self.seed)
 
 
 def load_generator(path) -> keras.Model:

@@ -64,21 +64,38 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path):
+@pytest.mark.parametrize("ema_decay", [None, 0.99])
+def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path, ema_decay):
     images = few_images[:256]
-    straight = Trainer(images, out_dir=tmp_path / "straight", seed=3, **SMALL)
+    straight = Trainer(images, out_dir=tmp_path / "straight", seed=3, ema_decay=ema_decay, **SMALL)
     straight.train(3)
 
-    interrupted = Trainer(images, out_dir=tmp_path / "cut", seed=3, callbacks=[Interrupt(epoch=1, batch=1)], **SMALL)
+    interrupted = Trainer(images, out_dir=tmp_path / "cut", seed=3, ema_decay=ema_decay,
+                          callbacks=[Interrupt(epoch=1, batch=1)], **SMALL)
     with pytest.raises(KeyboardInterrupt):
         interrupted.train(3)
-    resumed = Trainer(images, out_dir=tmp_path / "cut", seed=3, resume=True, **SMALL)
+    resumed = Trainer(images, out_dir=tmp_path / "cut", seed=3, ema_decay=ema_decay, resume=True, **SMALL)
     assert resumed.epoch == 1  # epoch 2 was cut short; epoch 1's checkpoint survived
     resumed.train(2)
 
     assert int(resumed.gan.g_optimizer.iterations) == int(straight.gan.g_optimizer.iterations) == 12
     for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(straight.gan.generate(4), resumed.gan.generate(4))
+
+
+def test_generator_moving_average(few_images):
+    gan = GAN(width=8, ema_decay=0.999)
+    gan.compile()
+    initial = [w.copy() for w in gan.generator_ema.get_weights()]
+    gan.fit(make_dataset(few_images[:32], batch_size=32, repeat=False), epochs=1, verbose=0)
+    # First step (t = 0): decay = min(0.999, 1/10) = 0.1, so ema = 0.1 * initial + 0.9 * new.
+    for start, average, new in zip(initial, gan.generator_ema.get_weights(), gan.generator.get_weights()):
+        np.testing.assert_allclose(average, 0.1 * start + 0.9 * new, rtol=1e-5, atol=1e-6)
+    assert gan.sampler is gan.generator_ema
+    assert GAN(width=8).sampler is not None
+    with pytest.raises(ValueError, match="ema_decay"):
+        GAN(width=8, ema_decay=1.5)
 
 
 def test_existing_run_is_never_overwritten(few_images, tmp_path):
