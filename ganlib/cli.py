@@ -1,4 +1,4 @@
-"""The ``ganlib`` command: ``ganlib train``, ``ganlib sample`` (also ``python -m ganlib``).
+"""The ``ganlib`` command: ``ganlib train``, ``sample``, ``evaluate`` (also ``python -m ganlib``).
 
 Bad arguments or input end with a one-line ``ganlib: error: ...`` and a non-zero exit
 status, never a traceback.
@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=positive_int, default=64, help="batch size (default: 64)")
     train.add_argument("--width", type=positive_int, default=64, help="network width (default: 64)")
     train.add_argument("--loss", default="non-saturating", help="GAN loss: non-saturating (default) or minimax")
+    train.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                       help="keep an exponential moving average of the generator's weights with this decay "
+                            "(e.g. 0.999) and sample from it")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--gif", action="store_true", help="also join the per-epoch sample grids into samples.gif")
     train.add_argument("--limit", type=positive_int, default=None,
@@ -55,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--n", type=positive_int, required=True, help="number of samples")
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
     sample.add_argument("--out", type=Path, required=True, help="output file, FILE.npy")
+
+    evaluate = commands.add_parser("evaluate", help="score generated digits against MNIST (JSON)",
+                                   description="Score uint8 digits (N, 28, 28) from a .npy file against the MNIST "
+                                               "test images with the shipped evaluator: FID, classifier score, class "
+                                               "histogram and its KL to uniform, confident share, precision and "
+                                               "recall; each next to the same score of real MNIST training images.")
+    evaluate.add_argument("--samples", type=Path, required=True, help="FILE.npy written by `ganlib sample`")
+    evaluate.add_argument("--data", type=Path, default=None,
+                          help="mnist.npz whose test images are the reference (default: $GANLIB_MNIST, Keras' "
+                               "cache, else the embedded subset's 2,000 test images)")
     return parser
 
 
@@ -71,7 +84,7 @@ def run_train(args) -> None:
             raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
         done = state["epoch"]
     trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, resume=args.resume, gif=args.gif,
+                      loss=args.loss, ema_decay=args.ema, resume=args.resume, gif=args.gif,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     remaining = args.epochs - done
     print(f"ganlib train: {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} -> {args.out}")
@@ -99,13 +112,33 @@ def run_sample(args) -> None:
     print(f"wrote {args.out}: {images.shape} {images.dtype}")
 
 
+def run_evaluate(args) -> None:
+    import json
+
+    import numpy as np
+
+    from ganlib.data import load_mnist
+    from ganlib.metrics import evaluate
+
+    if not args.samples.is_file():
+        raise GanlibError(f"samples file {args.samples} does not exist; write one with `ganlib sample`")
+    try:
+        samples = np.load(args.samples, allow_pickle=False)
+    except ValueError as error:
+        raise GanlibError(f"{args.samples} is not a numpy .npy array file ({error})") from None
+    mnist = load_mnist(args.data)
+    report = evaluate(samples, reference=mnist.test[0], real=mnist.train[0][: len(samples)])
+    report["reference_source"] = mnist.source
+    print(json.dumps(report, indent=2))
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from ganlib.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     try:
-        {"train": run_train, "sample": run_sample}[args.command](args)
+        {"train": run_train, "sample": run_sample, "evaluate": run_evaluate}[args.command](args)
     except (GanlibError, ValueError, OSError) as error:
         print(f"ganlib: error: {error}", file=sys.stderr)
         return 1
