@@ -307,6 +307,19 @@ def load_checkpoint(gan: GAN, directory) -> int:
     return state["epoch"]
 
 
+def restore_gan(directory) -> tuple[GAN, int]:
+    """A compiled GAN rebuilt from the settings in ``directory``'s checkpoint, and its epoch."""
+    state = read_checkpoint_state(directory)
+    if state is None:
+        raise CheckpointError(f"no checkpoint in {directory} ({STATE_FILE} missing)")
+    config = state["config"]
+    gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", 64),
+              loss=config.get("loss", "non-saturating"), seed=config.get("seed", 0),
+              ema_decay=config.get("ema_decay"))
+    gan.compile()
+    return gan, load_checkpoint(gan, directory)
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Save a grid of samples from fixed noise after every epoch (``samples-EPOCH.png``).
 
