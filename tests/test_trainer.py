@@ -9,7 +9,8 @@ import tensorflow as tf
 from ganlib import losses
 from ganlib.data import make_dataset, to_model_range
 from ganlib.errors import CheckpointError, TrainingDiverged
-from ganlib.trainer import GAN, METRIC_NAMES, StepHistory, Trainer, fixed_noise, generate, load_checkpoint, load_generator
+from ganlib.trainer import (GAN, METRIC_NAMES, StepHistory, Trainer, fixed_noise, generate, load_checkpoint,
+                            load_generator, restore_gan)
 from ganlib.utils import accuracy
 
 SMALL = {"width": 8, "verbose": 0}
@@ -47,6 +48,9 @@ def test_short_real_training_learns(few_images, mnist, tmp_path):
     assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 3
     samples = trainer.gan.generate(10, seed=3)
     assert samples.shape == (10, 28, 28) and samples.dtype == np.uint8
+    restored, epoch = restore_gan(tmp_path)
+    assert epoch == 3
+    np.testing.assert_array_equal(restored.generate(10, seed=3), samples)
 
 
 class Interrupt(keras.callbacks.Callback):
