@@ -24,4 +24,6 @@ def load(name: str):
     if name not in PRETRAINED:
         known = ", ".join(names()) or "none are shipped yet"
         raise GanlibError(f"unknown pretrained model {name!r}; known models: {known}")
-    return load_generator(assets.path(PRETRAINED[name]))
+    weights = assets.path(PRETRAINED[name])
+    assets.path(weights.name.replace(".weights.h5", ".json"))  # its settings, checked too
+    return load_generator(weights)
