@@ -1,11 +1,16 @@
 """Shared fixtures. TensorFlow is imported quietly and made deterministic once per session."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ganlib.quiet import import_tensorflow_quietly
+# Tests never read a Keras-cached mnist.npz the machine may have: only the data they choose.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="ganlib-tests-keras-")
+
+from ganlib.quiet import import_tensorflow_quietly  # noqa: E402
 
 tf = import_tensorflow_quietly()
 tf.config.experimental.enable_op_determinism()
