@@ -35,8 +35,7 @@ def main() -> None:
     start = time.perf_counter()
     samples = gan.generate(args.n, seed=12345)
     report = evaluate(samples, reference=mnist.test[0], real=mnist.train[0][: args.n])
-    scores = {k: v for k, v in report["samples"].items()}
-    line = {"epoch": epoch, "checkpoint_mtime": checkpoint.stat().st_mtime, **scores,
+    line = {"epoch": epoch, "checkpoint_mtime": checkpoint.stat().st_mtime, **report["samples"],
             "real_fid": report["real_data_reference"]["fid"], "seconds": round(time.perf_counter() - start, 1)}
     print(json.dumps(line))
     with open(args.run / "scores.jsonl", "a", encoding="utf-8") as log:

@@ -166,8 +166,9 @@ def to_model_range(images: np.ndarray) -> np.ndarray:
         )
     if images.ndim == 3:
         images = images[..., None]
-    check_model_images(images.astype(np.float32) / 127.5 - 1.0)
-    return images.astype(np.float32) / 127.5 - 1.0
+    scaled = images.astype(np.float32) / 127.5 - 1.0
+    check_model_images(scaled)
+    return scaled
 
 
 def to_uint8(images) -> np.ndarray:

@@ -264,6 +264,10 @@ def _write_atomically(path: Path, write) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _write_json_atomically(path: Path, data: dict) -> None:
+    _write_atomically(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
+
+
 def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int = 2) -> Path:
     """Write ``ckpt-EPOCH.weights.h5`` and point ``checkpoint.json`` at it (both atomically)."""
     directory = Path(directory)
@@ -271,8 +275,7 @@ def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int = 2
     file = directory / f"ckpt-{epoch:04d}.weights.h5"
     _write_atomically(file, gan.save_weights)
     state = {"epoch": epoch, "file": file.name, "sha256": sha256_file(file), "config": config}
-    _write_atomically(directory / STATE_FILE,
-                      lambda tmp: tmp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8"))
+    _write_json_atomically(directory / STATE_FILE, state)
     for old in sorted(directory.glob("ckpt-*.weights.h5"))[:-keep]:
         old.unlink()
     return file
@@ -446,8 +449,7 @@ class Trainer:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, self.gan.sampler.save_weights)
         config = {**self.config, "epochs": self.epoch, "sha256": sha256_file(path)}
-        _write_atomically(path.with_name(path.name.replace(".weights.h5", ".json")),
-                          lambda tmp: tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8"))
+        _write_json_atomically(path.with_name(path.name.replace(".weights.h5", ".json")), config)
         return path
 
     def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
