@@ -83,3 +83,15 @@ def test_precision_recall_detect_realism_and_coverage():
     assert metrics.precision_recall(real, fake, block=64) == metrics.precision_recall(real, fake, block=5000)
     with pytest.raises(DataError, match="same D"):
         metrics.precision_recall(real, rng.normal(size=(10, 3)))
+
+
+def test_singular_covariances_are_regularised_without_warnings():
+    import warnings
+
+    rng = np.random.default_rng(3)
+    features = np.concatenate([rng.normal(size=(500, 3)), np.zeros((500, 2))], axis=1)  # two dead units
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert metrics.fid(features, features) == pytest.approx(0, abs=1e-4)
+        shifted = features + np.array([1.0, 0, 0, 0, 0])
+        assert metrics.fid(shifted, features) == pytest.approx(1.0, abs=1e-3)
