@@ -14,14 +14,22 @@ from pathlib import Path
 from ganlib.errors import GanlibError
 
 
-def positive_int(text: str) -> int:
+def _int_at_least(text: str, least: int, kind: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a {kind} integer, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected a {kind} integer, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _int_at_least(text, 1, "positive")
+
+
+def non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0, "non-negative")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--ema", type=float, default=None, metavar="DECAY",
                        help="keep an exponential moving average of the generator's weights with this decay "
                             "(e.g. 0.999) and sample from it")
+    train.add_argument("--update", choices=("alternating", "simultaneous"), default="alternating",
+                       help="alternating D then G updates (default, Goodfellow et al. Algorithm 1) or "
+                            "simultaneous ones from one forward pass (the TensorFlow tutorial's step)")
+    train.add_argument("--keep", type=non_negative_int, default=2, metavar="N",
+                       help="keep the N latest epoch checkpoints (default: 2; 0 keeps every epoch's)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--gif", action="store_true", help="also join the per-epoch sample grids into samples.gif")
     train.add_argument("--limit", type=positive_int, default=None,
@@ -84,7 +97,8 @@ def run_train(args) -> None:
             raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
         done = state["epoch"]
     trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, ema_decay=args.ema, resume=args.resume, gif=args.gif,
+                      loss=args.loss, ema_decay=args.ema, update=args.update, resume=args.resume, gif=args.gif,
+                      keep=args.keep or None,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     remaining = args.epochs - done
     print(f"ganlib train: {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} -> {args.out}")

@@ -34,7 +34,9 @@ from ganlib.model import LATENT_DIM, make_discriminator, make_generator
 from ganlib.utils import make_gif, save_grid
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
+UPDATES = ("alternating", "simultaneous")
 STATE_FILE = "checkpoint.json"
+HISTORY_FILE = "history.jsonl"
 GENERATOR_FILE = "generator.weights.h5"
 
 
@@ -51,6 +53,12 @@ class GAN(keras.Model):
     1. D step: draw z, minimise ``loss.d(D(x), D(G(z)))`` over D's weights;
     2. G step: draw fresh z, minimise ``loss.g(D(G(z)))`` over G's weights.
 
+    That is ``update="alternating"``, Algorithm 1 of Goodfellow et al. (2014) with k = 1: G
+    learns against the discriminator just updated.  ``update="simultaneous"`` is the
+    TensorFlow DCGAN tutorial's step instead: one z, one forward pass, both networks' gradients
+    from it and both applied at once -- cheaper per step (G runs once, not twice), but each
+    network chases the other's previous state.
+
     The noise is drawn statelessly from ``(seed, step)``, so a run restored from a checkpoint
     (which holds the optimisers' step counters) draws the same noise as one never stopped.
 
@@ -66,8 +74,11 @@ class GAN(keras.Model):
 
     def __init__(self, generator=None, discriminator=None, *, latent_dim: int = LATENT_DIM,
                  width: int = 64, loss="non-saturating", seed: int = 0, ema_decay: float | None = None,
-                 **kwargs):
+                 update: str = "alternating", **kwargs):
         super().__init__(**kwargs)
+        if update not in UPDATES:
+            raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
+        self.update = update
         self.latent_dim = int(latent_dim)
         self.generator = generator if generator is not None else make_generator(latent_dim, width)
         self.discriminator = discriminator if discriminator is not None else make_discriminator(width)
@@ -109,20 +120,10 @@ class GAN(keras.Model):
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         batch_size = tf.shape(real)[0]
-
-        fake = self.generator(self.noise(batch_size, 0), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            d_loss = self.gan_loss.d(real_logits, fake_logits)
-        d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-
-        with tf.GradientTape() as tape:
-            g_logits = self.discriminator(self.generator(self.noise(batch_size, 1), training=True), training=True)
-            g_loss = self.gan_loss.g(g_logits)
-        g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        if self.update == "simultaneous":
+            d_loss, g_loss, real_logits, fake_logits = self.simultaneous_step(real, batch_size)
+        else:
+            d_loss, g_loss, real_logits, fake_logits = self.alternating_step(real, batch_size)
         if self.generator_ema is not None:
             self.update_ema()
 
@@ -137,6 +138,38 @@ class GAN(keras.Model):
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def alternating_step(self, real, batch_size):
+        """A D update on G(z), then a G update on fresh noise against the updated D."""
+        fake = self.generator(self.noise(batch_size, 0), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = self.gan_loss.d(real_logits, fake_logits)
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+
+        with tf.GradientTape() as tape:
+            g_logits = self.discriminator(self.generator(self.noise(batch_size, 1), training=True), training=True)
+            g_loss = self.gan_loss.g(g_logits)
+        g_vars = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        return d_loss, g_loss, real_logits, fake_logits
+
+    def simultaneous_step(self, real, batch_size):
+        """Both updates from one forward pass on one noise batch (the TensorFlow tutorial's step)."""
+        with tf.GradientTape(persistent=True) as tape:
+            fake = self.generator(self.noise(batch_size, 0), training=True)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = self.gan_loss.d(real_logits, fake_logits)
+            g_loss = self.gan_loss.g(fake_logits)
+        d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
+        d_grads, g_grads = tape.gradient(d_loss, d_vars), tape.gradient(g_loss, g_vars)
+        del tape
+        self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+        self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
+        return d_loss, g_loss, real_logits, fake_logits
 
     def update_ema(self):
         """Move ``generator_ema`` towards the generator (see the class docstring)."""
@@ -232,16 +265,54 @@ class StepHistory(keras.callbacks.Callback):
         return {name: np.asarray(steps) for name, steps in self.steps.items()}
 
 
+class EpochLog(keras.callbacks.Callback):
+    """Append one JSON line per epoch to ``history.jsonl``: epoch, wall seconds, metric means.
+
+    ``seconds`` is the epoch's training time (checkpointing excluded); a resumed run appends
+    to the same file, so the sum of ``seconds`` is the run's total training time.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+        self._start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        line = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._start, 2),
+                **{name: float(value) for name, value in (logs or {}).items()}}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(line) + "\n")
+
+
+def read_history(directory) -> list[dict]:
+    """The per-epoch lines :class:`EpochLog` wrote to ``directory/history.jsonl`` (latest per epoch)."""
+    path = Path(directory) / HISTORY_FILE
+    if not path.exists():
+        return []
+    lines = {}
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            line = json.loads(text)
+            lines[int(line["epoch"])] = line  # an epoch re-run after an interruption replaces the first try
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointError(f"{path} line {number} is not a history record; fix or delete the line") from None
+    return [lines[epoch] for epoch in sorted(lines)]
+
+
 class GANCheckpoint(keras.callbacks.Callback):
     """Save the whole GAN (both networks, both optimisers) at the end of every epoch.
 
     Files are written to a temporary name and renamed, so an interruption never leaves a
     half-written checkpoint; ``checkpoint.json`` names the latest one with its sha256, and
     is itself replaced atomically.  Non-finite losses or weights are never saved: the last
-    good checkpoint stays.  The ``keep`` most recent checkpoints are kept.
+    good checkpoint stays.  The ``keep`` most recent checkpoints are kept (``None``: all).
     """
 
-    def __init__(self, directory, config: dict | None = None, keep: int = 2):
+    def __init__(self, directory, config: dict | None = None, keep: int | None = 2):
         super().__init__()
         self.directory = Path(directory)
         self.config = dict(config or {})
@@ -268,7 +339,7 @@ def _write_json_atomically(path: Path, data: dict) -> None:
     _write_atomically(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
 
 
-def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int = 2) -> Path:
+def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int | None = 2) -> Path:
     """Write ``ckpt-EPOCH.weights.h5`` and point ``checkpoint.json`` at it (both atomically)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -276,8 +347,9 @@ def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int = 2
     _write_atomically(file, gan.save_weights)
     state = {"epoch": epoch, "file": file.name, "sha256": sha256_file(file), "config": config}
     _write_json_atomically(directory / STATE_FILE, state)
-    for old in sorted(directory.glob("ckpt-*.weights.h5"))[:-keep]:
-        old.unlink()
+    if keep is not None:
+        for old in sorted(directory.glob("ckpt-*.weights.h5"))[:-keep]:
+            old.unlink()
     return file
 
 
@@ -320,7 +392,7 @@ def restore_gan(directory) -> tuple[GAN, int]:
     config = state["config"]
     gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", 64),
               loss=config.get("loss", "non-saturating"), seed=config.get("seed", 0),
-              ema_decay=config.get("ema_decay"))
+              ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"))
     gan.compile()
     return gan, load_checkpoint(gan, directory)
 
@@ -359,7 +431,8 @@ class Trainer:
     >>> trainer.generate_and_save_images(epoch=2)                 # doctest: +SKIP
 
     ``images`` are uint8 MNIST (N, 28, 28) or floats in [-1, 1] (default: the embedded
-    subset).  ``out_dir`` receives a checkpoint and a sample grid per epoch and, after
+    subset).  ``out_dir`` receives a checkpoint, a sample grid and a line of ``history.jsonl``
+    (:class:`EpochLog`) per epoch and, after
     :meth:`train`, ``generator.weights.h5``.  A directory that already holds a run is only
     continued with ``resume=True``, never overwritten (``resume=True`` on a directory without
     a run starts a new one there).
@@ -367,7 +440,8 @@ class Trainer:
 
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = 64, seed: int = 0,
                  width: int = 64, latent_dim: int = LATENT_DIM, loss="non-saturating",
-                 ema_decay: float | None = None, resume: bool = False, gif: bool = False, checkpoints: bool = True, keep: int = 2,
+                 ema_decay: float | None = None, update: str = "alternating", resume: bool = False, gif: bool = False,
+                 checkpoints: bool = True, keep: int | None = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
             from ganlib.data import load_mnist
@@ -379,13 +453,15 @@ class Trainer:
         self.seed = int(seed)
         self.verbose = verbose
         self.config = {"seed": self.seed, "batch_size": batch_size, "width": width,
-                       "latent_dim": latent_dim, "loss": get_loss(loss).name, "ema_decay": ema_decay}
+                       "latent_dim": latent_dim, "loss": get_loss(loss).name, "ema_decay": ema_decay,
+                       "update": update}
         self.steps_per_epoch = len(images) // batch_size
         if self.steps_per_epoch < 1:
             raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
 
         keras.utils.set_random_seed(self.seed)
-        self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed, ema_decay=ema_decay)
+        self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed, ema_decay=ema_decay,
+                       update=update)
         self.gan.compile()
         self.epoch = 0
         state = read_checkpoint_state(self.out_dir)
@@ -402,7 +478,8 @@ class Trainer:
                 raise CheckpointError(f"cannot resume {self.out_dir} with other settings ({details})")
             self.epoch = load_checkpoint(self.gan, self.out_dir)
         self.nan_guard = StopOnNaN()
-        self.callbacks = [self.nan_guard, SampleGrid(self.out_dir, seed=self.seed, gif=gif), *callbacks]
+        self.callbacks = [self.nan_guard, EpochLog(self.out_dir / HISTORY_FILE),
+                          SampleGrid(self.out_dir, seed=self.seed, gif=gif), *callbacks]
         if checkpoints:
             self.callbacks.insert(1, GANCheckpoint(self.out_dir, self.config, keep=keep))
         self.images_per_second = None  # measured by train()

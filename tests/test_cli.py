@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from ganlib.cli import main
+from ganlib.trainer import read_history
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,11 @@ def test_resume_continues_to_the_requested_total(trained_run, tmp_path):
 
     run = tmp_path / "copy"
     shutil.copytree(trained_run, run)
-    assert main(["train", "--epochs", "2", "--limit", "256", "--width", "8", "--out", str(run), "--resume"]) == 0
-    assert (run / "samples-0002.png").is_file() and (run / "ckpt-0002.weights.h5").is_file()
+    assert main(["train", "--epochs", "3", "--limit", "256", "--width", "8", "--out", str(run), "--resume",
+                 "--keep", "0"]) == 0
+    assert (run / "samples-0003.png").is_file()
+    assert sorted(p.name for p in run.glob("ckpt-*")) == [f"ckpt-000{e}.weights.h5" for e in (1, 2, 3)]  # --keep 0
+    assert [line["epoch"] for line in read_history(run)] == [1, 2, 3]
 
 
 def test_sample_writes_uint8_digits(trained_run, tmp_path):
@@ -61,7 +65,9 @@ def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsy
     assert err.startswith("ganlib: error:") and message in err and "\n" not in err
 
 
-@pytest.mark.parametrize("argv", [["train", "--epochs", "0"], ["sample", "--n", "3", "--out", "x.npy"],
+@pytest.mark.parametrize("argv", [["train", "--epochs", "0"], ["train", "--epochs", "1", "--keep", "-1"],
+                                  ["train", "--epochs", "1", "--update", "sideways"],
+                                  ["sample", "--n", "3", "--out", "x.npy"],
                                   ["sample", "--model", "a", "--weights", "b", "--n", "1", "--out", "x.npy"],
                                   ["fly"]])
 def test_bad_arguments_exit_with_usage(argv, capsys):

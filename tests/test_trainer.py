@@ -10,7 +10,7 @@ from ganlib import losses
 from ganlib.data import make_dataset, to_model_range
 from ganlib.errors import CheckpointError, TrainingDiverged
 from ganlib.trainer import (GAN, METRIC_NAMES, StepHistory, Trainer, fixed_noise, generate, load_checkpoint,
-                            load_generator, restore_gan)
+                            load_generator, read_history, restore_gan)
 from ganlib.utils import accuracy
 
 SMALL = {"width": 8, "verbose": 0}
@@ -46,6 +46,9 @@ def test_short_real_training_learns(few_images, mnist, tmp_path):
     for epoch, end in enumerate(steps.epoch_ends):
         assert per_step[end - 8:end].mean() == pytest.approx(history["d_loss"][epoch], rel=1e-4)
     assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 3
+    log = read_history(tmp_path)  # history.jsonl: one line per epoch with its wall time and metric means
+    assert [line["epoch"] for line in log] == [1, 2, 3] and all(line["seconds"] > 0 for line in log)
+    assert [line["d_loss"] for line in log] == pytest.approx(history["d_loss"])
     samples = trainer.gan.generate(10, seed=3)
     assert samples.shape == (10, 28, 28) and samples.dtype == np.uint8
     restored, epoch = restore_gan(tmp_path)
@@ -68,24 +71,52 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("ema_decay", [None, 0.99])
-def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path, ema_decay):
+@pytest.mark.parametrize("ema_decay, update", [(None, "alternating"), (0.99, "alternating"), (None, "simultaneous")])
+def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path, ema_decay, update):
     images = few_images[:256]
-    straight = Trainer(images, out_dir=tmp_path / "straight", seed=3, ema_decay=ema_decay, **SMALL)
+    settings = {"seed": 3, "ema_decay": ema_decay, "update": update, **SMALL}
+    straight = Trainer(images, out_dir=tmp_path / "straight", **settings)
     straight.train(3)
 
-    interrupted = Trainer(images, out_dir=tmp_path / "cut", seed=3, ema_decay=ema_decay,
-                          callbacks=[Interrupt(epoch=1, batch=1)], **SMALL)
+    interrupted = Trainer(images, out_dir=tmp_path / "cut", callbacks=[Interrupt(epoch=1, batch=1)], **settings)
     with pytest.raises(KeyboardInterrupt):
         interrupted.train(3)
-    resumed = Trainer(images, out_dir=tmp_path / "cut", seed=3, ema_decay=ema_decay, resume=True, **SMALL)
+    resumed = Trainer(images, out_dir=tmp_path / "cut", resume=True, **settings)
     assert resumed.epoch == 1  # epoch 2 was cut short; epoch 1's checkpoint survived
     resumed.train(2)
+    assert [line["epoch"] for line in read_history(tmp_path / "cut")] == [1, 2, 3]
 
     assert int(resumed.gan.g_optimizer.iterations) == int(straight.gan.g_optimizer.iterations) == 12
     for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(straight.gan.generate(4), resumed.gan.generate(4))
+
+
+@pytest.mark.parametrize("update", ["simultaneous", "alternating"])
+def test_update_order(few_images, update):
+    """Simultaneous: both gradients at the old weights on one noise batch. Alternating: G sees the new D."""
+    real = to_model_range(few_images[:16])
+    gan = GAN(width=8, seed=2, update=update)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.5), g_optimizer=keras.optimizers.SGD(0.5))
+    generator, discriminator = (keras.models.clone_model(m) for m in (gan.generator, gan.discriminator))
+    generator.set_weights(gan.generator.get_weights())
+    discriminator.set_weights(gan.discriminator.get_weights())
+    z = gan.noise(16, 0)
+    with tf.GradientTape(persistent=True) as tape:
+        fake_logits = discriminator(generator(z, training=True), training=True)
+        d_loss = losses.discriminator_loss(discriminator(real, training=True), fake_logits)
+        g_loss = losses.generator_loss_nonsaturating(fake_logits)
+    expected_d = [w - 0.5 * g for w, g in zip(discriminator.trainable_weights,
+                                              tape.gradient(d_loss, discriminator.trainable_weights))]
+    expected_g = [w - 0.5 * g for w, g in zip(generator.trainable_weights,
+                                              tape.gradient(g_loss, generator.trainable_weights))]
+    gan.train_step(tf.constant(real))
+    for expected, actual in zip(expected_d, gan.discriminator.trainable_weights):
+        np.testing.assert_allclose(expected, actual, rtol=1e-4, atol=1e-5)
+    g_matches = all(np.allclose(e, a, rtol=1e-4, atol=1e-5) for e, a in zip(expected_g, gan.generator.trainable_weights))
+    assert g_matches == (update == "simultaneous")
+    with pytest.raises(ValueError, match="update must be one of"):
+        GAN(width=8, update="sideways")
 
 
 def test_generator_moving_average(few_images):
