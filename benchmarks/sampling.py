@@ -2,7 +2,7 @@
 
     python benchmarks/sampling.py [--weights runs/x/generator.weights.h5 | --model dcgan-mnist] [--n 10000]
 
-Times ``ganlib.trainer.generate`` (inference on fixed noise, batches of 500, uint8 output) after
+Times ``ganlib.trainer.generate`` (inference on fixed noise, batches of ``SAMPLE_BATCH``, uint8 output) after
 one warm-up call, best of 5 runs, and prints the result as a Markdown table row.
 """
 
@@ -20,7 +20,7 @@ tf = import_tensorflow_quietly()
 
 from ganlib import pretrained  # noqa: E402
 from ganlib.model import make_generator  # noqa: E402
-from ganlib.trainer import generate, load_generator  # noqa: E402
+from ganlib.trainer import SAMPLE_BATCH, generate, load_generator  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     source.add_argument("--weights")
     source.add_argument("--model")
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=SAMPLE_BATCH)
     args = parser.parse_args()
     if args.model:
         generator, label = pretrained.load(args.model), args.model

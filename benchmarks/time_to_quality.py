@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tf_tutorial  # noqa: E402
 
 from ganlib.data import load_mnist, to_uint8  # noqa: E402
-from ganlib.metrics import evaluate  # noqa: E402
+from ganlib.evaluator import features_and_probabilities  # noqa: E402
+from ganlib.metrics import scores  # noqa: E402
 from ganlib.trainer import HISTORY_FILE, fixed_noise, read_history, restore_gan  # noqa: E402
 
 SCORES_FILE = "scores.jsonl"
@@ -90,11 +91,12 @@ def score(args) -> None:
         total += line["seconds"]
         elapsed[line["epoch"]] = total
     z = fixed_noise(args.n, tf_tutorial.NOISE_DIM, SAMPLE_SEED)
+    reference_features, _ = features_and_probabilities(mnist.test[0])
     for epoch, sampler in epoch_samplers(args.run):
         if epoch in done or epoch not in elapsed:
             continue
         samples = to_uint8(sampler.predict(z, batch_size=500, verbose=0))
-        report = evaluate(samples, reference=mnist.test[0])["samples"]
+        report = scores(*features_and_probabilities(samples), reference_features)
         line = {"epoch": epoch, "train_seconds": round(elapsed[epoch], 1),
                 **{k: v for k, v in report.items() if k != "class_histogram"}}
         print(json.dumps(line), flush=True)

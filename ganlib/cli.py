@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH
 from ganlib.errors import GanlibError
 
 
@@ -47,12 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--download", action="store_true", help="allow downloading MNIST if no local copy exists")
     train.add_argument("--out", type=Path, default=Path("runs/dcgan"), help="output directory (default: runs/dcgan)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    train.add_argument("--batch-size", type=positive_int, default=64, help="batch size (default: 64)")
-    train.add_argument("--width", type=positive_int, default=64, help="network width (default: 64)")
+    train.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
+                       help=f"batch size (default: {DEFAULT_BATCH_SIZE})")
+    train.add_argument("--width", type=positive_int, default=DEFAULT_WIDTH,
+                       help=f"network width: channels of the last generator layer (default: {DEFAULT_WIDTH})")
     train.add_argument("--loss", default="non-saturating", help="GAN loss: non-saturating (default) or minimax")
-    train.add_argument("--ema", type=float, default=None, metavar="DECAY",
-                       help="keep an exponential moving average of the generator's weights with this decay "
-                            "(e.g. 0.999) and sample from it")
+    train.add_argument("--ema", type=float, default=DEFAULT_EMA_DECAY, metavar="DECAY",
+                       help="keep an exponential moving average of the generator's weights with this decay and "
+                            f"sample from it (default: {DEFAULT_EMA_DECAY}; 0 turns it off)")
     train.add_argument("--update", choices=("alternating", "simultaneous"), default="alternating",
                        help="alternating D then G updates (default, Goodfellow et al. Algorithm 1) or "
                             "simultaneous ones from one forward pass (the TensorFlow tutorial's step)")
@@ -97,7 +100,7 @@ def run_train(args) -> None:
             raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
         done = state["epoch"]
     trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, ema_decay=args.ema, update=args.update, resume=args.resume, gif=args.gif,
+                      loss=args.loss, ema_decay=args.ema or None, update=args.update, resume=args.resume, gif=args.gif,
                       keep=args.keep or None,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     remaining = args.epochs - done

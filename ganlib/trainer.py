@@ -30,13 +30,15 @@ from ganlib.assets import sha256_file, verify_file
 from ganlib.data import make_dataset, to_uint8
 from ganlib.errors import CheckpointError, DataError, TrainingDiverged
 from ganlib.losses import get_loss
-from ganlib.model import LATENT_DIM, make_discriminator, make_generator
+from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH, LATENT_DIM
+from ganlib.model import make_discriminator, make_generator
 from ganlib.utils import make_gif, save_grid
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
 UPDATES = ("alternating", "simultaneous")
 STATE_FILE = "checkpoint.json"
 HISTORY_FILE = "history.jsonl"
+SAMPLE_BATCH = 2000  # generate() batch: on a 2-core CPU ~20% faster than 500 for 10,000 digits
 GENERATOR_FILE = "generator.weights.h5"
 
 
@@ -73,7 +75,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator=None, discriminator=None, *, latent_dim: int = LATENT_DIM,
-                 width: int = 64, loss="non-saturating", seed: int = 0, ema_decay: float | None = None,
+                 width: int = DEFAULT_WIDTH, loss="non-saturating", seed: int = 0, ema_decay: float | None = None,
                  update: str = "alternating", **kwargs):
         super().__init__(**kwargs)
         if update not in UPDATES:
@@ -183,7 +185,7 @@ class GAN(keras.Model):
         """The network to sample from: ``generator_ema`` if kept, else ``generator``."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
-    def generate(self, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+    def generate(self, n: int, seed: int = 0, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
         """``n`` samples of :attr:`sampler` as uint8 (n, 28, 28), from noise drawn with ``seed``."""
         return generate(self.sampler, n, seed=seed, batch_size=batch_size)
 
@@ -193,7 +195,7 @@ def fixed_noise(n: int, latent_dim: int = LATENT_DIM, seed: int = 0) -> np.ndarr
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
 
 
-def generate(generator, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+def generate(generator, n: int, seed: int = 0, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
     """Run a generator in inference mode on :func:`fixed_noise`; return uint8 (n, 28, 28)."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"number of samples must be a positive integer, got {n!r}")
@@ -390,7 +392,7 @@ def restore_gan(directory) -> tuple[GAN, int]:
     if state is None:
         raise CheckpointError(f"no checkpoint in {directory} ({STATE_FILE} missing)")
     config = state["config"]
-    gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", 64),
+    gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", DEFAULT_WIDTH),
               loss=config.get("loss", "non-saturating"), seed=config.get("seed", 0),
               ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"))
     gan.compile()
@@ -438,9 +440,9 @@ class Trainer:
     a run starts a new one there).
     """
 
-    def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = 64, seed: int = 0,
-                 width: int = 64, latent_dim: int = LATENT_DIM, loss="non-saturating",
-                 ema_decay: float | None = None, update: str = "alternating", resume: bool = False, gif: bool = False,
+    def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = DEFAULT_BATCH_SIZE, seed: int = 0,
+                 width: int = DEFAULT_WIDTH, latent_dim: int = LATENT_DIM, loss="non-saturating",
+                 ema_decay: float | None = DEFAULT_EMA_DECAY, update: str = "alternating", resume: bool = False, gif: bool = False,
                  checkpoints: bool = True, keep: int | None = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
@@ -548,7 +550,7 @@ def load_generator(path) -> keras.Model:
             verify_file(path, config["sha256"])
         except DataError as error:
             raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
-    generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", 64))
+    generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH))
     try:
         generator.load_weights(path)
     except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch
