@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"batch size (default: {DEFAULT_BATCH_SIZE})")
     train.add_argument("--width", type=positive_int, default=DEFAULT_WIDTH,
                        help=f"network width: channels of the last generator layer (default: {DEFAULT_WIDTH})")
-    train.add_argument("--loss", default="non-saturating", help="GAN loss: non-saturating (default) or minimax")
+    train.add_argument("--loss", default="non-saturating", help="GAN loss: non-saturating (default), minimax or hinge")
     train.add_argument("--ema", type=float, default=DEFAULT_EMA_DECAY, metavar="DECAY",
                        help="keep an exponential moving average of the generator's weights with this decay and "
                             f"sample from it (default: {DEFAULT_EMA_DECAY}; 0 turns it off)")

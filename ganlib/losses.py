@@ -6,8 +6,8 @@ is exact and never takes the log of 0, which ``log(sigmoid(l))`` would for large
 
 A loss is a :class:`GANLoss`: a discriminator loss ``d(real_logits, fake_logits)`` and a
 generator loss ``g(fake_logits)``, both returning a scalar mean over the batch. Trainers
-call only these two, so other losses (least squares, hinge, Wasserstein with gradient
-penalty) join by adding an entry to :data:`LOSSES`; a loss that needs more than logits,
+call only these two, so other losses (least squares, Wasserstein with gradient penalty)
+join by adding an entry to :data:`LOSSES`; a loss that needs more than logits,
 such as a gradient penalty, declares it in ``needs_penalty``.
 """
 
@@ -48,6 +48,20 @@ def generator_loss_nonsaturating(fake_logits):
     return ops.mean(ops.softplus(-fake_logits))
 
 
+def discriminator_loss_hinge(real_logits, fake_logits):
+    """Hinge D loss (Lim & Ye 2017; Miyato et al. 2018):  L_D = E_x[max(0, 1 - l(x))] + E_z[max(0, 1 + l(G(z)))].
+
+    Zero for real logits at least 1 and fake logits at most -1: D is no longer pushed once it
+    is right by a margin.  The logit here is a raw score, not read as a probability.
+    """
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+
+def generator_loss_hinge(fake_logits):
+    """Hinge G loss:  L_G = -E_z[l(G(z))], raise D's score of the fakes (gradient -1 per logit)."""
+    return -ops.mean(fake_logits)
+
+
 @dataclass(frozen=True)
 class GANLoss:
     """A pair of losses: ``d(real_logits, fake_logits)`` for D and ``g(fake_logits)`` for G."""
@@ -61,6 +75,7 @@ class GANLoss:
 LOSSES = {
     "non-saturating": GANLoss("non-saturating", discriminator_loss, generator_loss_nonsaturating),
     "minimax": GANLoss("minimax", discriminator_loss, generator_loss_minimax),
+    "hinge": GANLoss("hinge", discriminator_loss_hinge, generator_loss_hinge),
 }
 
 

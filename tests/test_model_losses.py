@@ -82,6 +82,18 @@ def test_minimax_gradient_vanishes_when_d_wins_but_nonsaturating_does_not():
     assert float(tape.gradient(nonsaturating, logit)[0, 0]) == pytest.approx(d - 1, rel=1e-4)
 
 
+def test_hinge_losses_match_their_formula_and_stop_at_the_margin():
+    real, fake = tf.constant([[2.0], [0.5]]), tf.constant([[-3.0], [0.0]])
+    # L_D = mean(max(0, 1 - real)) + mean(max(0, 1 + fake)) = (0 + 0.5)/2 + (0 + 1)/2
+    assert float(losses.discriminator_loss_hinge(real, fake)) == pytest.approx(0.75)
+    assert float(losses.generator_loss_hinge(fake)) == pytest.approx(1.5)  # -mean(fake)
+    right_by_a_margin = tf.Variable([[1.5], [4.0]])
+    with tf.GradientTape() as tape:
+        loss = losses.discriminator_loss_hinge(right_by_a_margin, -right_by_a_margin)
+    assert float(loss) == 0.0 and not np.any(tape.gradient(loss, right_by_a_margin).numpy())
+    assert losses.get_loss("hinge").d is losses.discriminator_loss_hinge
+
+
 def test_loss_registry():
     assert losses.get_loss("non-saturating").g is losses.generator_loss_nonsaturating
     custom = losses.GANLoss("custom", losses.discriminator_loss, losses.generator_loss_minimax)

@@ -1,0 +1,115 @@
+"""Recipe sweep: short runs of recipe variants on the full MNIST, scored every few epochs.
+
+    python benchmarks/recipe_sweep.py VARIANT EPOCHS [--every 2] [--data MNIST.npz] [--seed 0]
+
+Each variant is the default recipe (``ganlib/defaults.py``: width-32 generator, batch 64,
+Adam 2e-4/0.5, non-saturating loss, moving average 0.999) with one thing changed; see
+``VARIANTS``.  Prints one JSON line per scored epoch (10,000 samples from the moving average
+vs the 10,000 MNIST test images).  Used to choose the default recipe; the figures are in
+``benchmarks/README.md``.  To compare variants on a busy machine, pin each to its own core:
+``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 taskset -c 0 python ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from ganlib.quiet import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()
+
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+from ganlib.data import load_mnist, make_dataset  # noqa: E402
+from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY  # noqa: E402
+from ganlib.metrics import evaluate  # noqa: E402
+from ganlib.model import make_discriminator, make_generator  # noqa: E402
+from ganlib.trainer import GAN  # noqa: E402
+
+
+def two_conv_discriminator(width=32):
+    """The discriminator ganlib had before: the source's two strided convolutions, BN on the second."""
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(width, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
+        layers.Conv2D(2 * width, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.2),
+        layers.Flatten(), layers.Dense(1)])
+
+
+def tutorial_discriminator(width=32):
+    """The TensorFlow tutorial's discriminator (no batch norm, dropout 0.3), at this width."""
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(width, 5, strides=2, padding="same"), layers.LeakyReLU(0.2), layers.Dropout(0.3),
+        layers.Conv2D(2 * width, 5, strides=2, padding="same"), layers.LeakyReLU(0.2), layers.Dropout(0.3),
+        layers.Flatten(), layers.Dense(1)])
+
+
+def generator_k3k4(width=48):
+    """A wider generator at the default's cost: 3x3 kernels at 7x7, 4x4 (stride-divisible) after."""
+    return keras.Sequential([
+        keras.Input((100,)),
+        layers.Dense(7 * 7 * 4 * width, use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+        layers.Reshape((7, 7, 4 * width)),
+        layers.Conv2DTranspose(2 * width, 3, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")])
+
+
+def adam(learning_rate):
+    return keras.optimizers.Adam(learning_rate, beta_1=0.5)
+
+
+# name: what changes from the default recipe (keys: about, g / d = network factories,
+# lr = (D, G) learning rates, loss)
+DEFAULT = {"g": make_generator, "d": make_discriminator, "lr": (2e-4, 2e-4), "loss": "non-saturating"}
+VARIANTS = {
+    "default": {**DEFAULT, "about": "the default recipe"},
+    "two-conv-d": {**DEFAULT, "about": "discriminator without the third convolution", "d": two_conv_discriminator},
+    "tutorial-d": {**DEFAULT, "about": "the TF tutorial's discriminator (dropout, no batch norm)",
+                   "d": tutorial_discriminator},
+    "wide-d": {**DEFAULT, "about": "discriminator of width 64", "d": lambda: make_discriminator(64)},
+    "ttur": {**DEFAULT, "about": "two time-scale learning rates: D 4e-4, G 1e-4", "lr": (4e-4, 1e-4)},
+    "hinge": {**DEFAULT, "about": "hinge loss", "loss": "hinge"},
+    "g48-k3k4": {**DEFAULT, "about": "width-48 generator with 3x3 then 4x4 kernels (same cost)",
+                 "g": generator_k3k4},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variant", choices=sorted(VARIANTS))
+    parser.add_argument("epochs", type=int)
+    parser.add_argument("--every", type=int, default=2, help="score every N epochs (and the last)")
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    variant = VARIANTS[args.variant]
+    d_lr, g_lr = variant["lr"]
+    mnist = load_mnist(args.data)
+    (x_train, _), (x_test, _) = mnist.train, mnist.test
+    keras.utils.set_random_seed(args.seed)
+    gan = GAN(variant["g"](), variant["d"](), loss=variant["loss"], seed=args.seed, ema_decay=DEFAULT_EMA_DECAY)
+    gan.compile(d_optimizer=adam(d_lr), g_optimizer=adam(g_lr))
+    dataset = make_dataset(x_train, DEFAULT_BATCH_SIZE, seed=args.seed)
+    steps = len(x_train) // DEFAULT_BATCH_SIZE
+    for epoch in range(1, args.epochs + 1):
+        start = time.perf_counter()
+        gan.fit(dataset, epochs=epoch, initial_epoch=epoch - 1, steps_per_epoch=steps, verbose=0, shuffle=False)
+        seconds = time.perf_counter() - start
+        if epoch % args.every == 0 or epoch == args.epochs:
+            report = evaluate(gan.generate(10_000, seed=12345), reference=x_test, real=x_train[:10_000])["samples"]
+            print(json.dumps({"variant": args.variant, "epoch": epoch, "epoch_s": round(seconds),
+                              **{k: round(v, 3) for k, v in report.items() if k not in ("class_histogram", "n")}}),
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
