@@ -8,6 +8,8 @@
     python benchmarks/time_to_quality.py score runs/ttq-tutorial --data MNIST.npz
     python benchmarks/time_to_quality.py score runs/ttq-ganlib --data MNIST.npz
     python benchmarks/time_to_quality.py table runs/ttq-tutorial runs/ttq-ganlib
+    # what the moving average buys: the same run's generator itself
+    python benchmarks/time_to_quality.py score runs/ttq-ganlib --raw --data MNIST.npz
 
 Wall time is training time only (the sum of each epoch's ``seconds`` in ``history.jsonl``;
 saving and scoring excluded), so a run that was interrupted and resumed is timed fairly.
@@ -39,6 +41,7 @@ from ganlib.metrics import scores  # noqa: E402
 from ganlib.trainer import HISTORY_FILE, fixed_noise, read_history, restore_gan  # noqa: E402
 
 SCORES_FILE = "scores.jsonl"
+RAW_SCORES_FILE = "scores-raw.jsonl"  # a ganlib run's generator itself, not its moving average
 SAMPLE_SEED = 12345
 
 
@@ -68,8 +71,8 @@ def train_tutorial(args) -> None:
         print(json.dumps(line), flush=True)
 
 
-def epoch_samplers(run: Path):
-    """Yield (epoch, sampler network) for every epoch the run saved."""
+def epoch_samplers(run: Path, raw: bool = False):
+    """Yield (epoch, sampler network) for every epoch the run saved (``raw``: G, not its average)."""
     tutorial = sorted(run.glob("generator-*.weights.h5"))
     if tutorial:
         generator = tf_tutorial.make_generator()
@@ -80,19 +83,20 @@ def epoch_samplers(run: Path):
     gan, _ = restore_gan(run)  # builds the GAN from the run's config
     for file in sorted(run.glob("ckpt-*.weights.h5")):
         gan.load_weights(file)
-        yield int(file.name.split("-")[1].split(".")[0]), gan.sampler
+        yield int(file.name.split("-")[1].split(".")[0]), gan.generator if raw else gan.sampler
 
 
 def score(args) -> None:
     mnist = load_mnist(args.data)
-    done = {line["epoch"] for line in read_scores(args.run)}
+    scores_file = RAW_SCORES_FILE if args.raw else SCORES_FILE
+    done = {line["epoch"] for line in read_scores(args.run, scores_file)}
     elapsed, total = {}, 0.0
     for line in read_history(args.run):
         total += line["seconds"]
         elapsed[line["epoch"]] = total
     z = fixed_noise(args.n, tf_tutorial.NOISE_DIM, SAMPLE_SEED)
     reference_features, _ = features_and_probabilities(mnist.test[0])
-    for epoch, sampler in epoch_samplers(args.run):
+    for epoch, sampler in epoch_samplers(args.run, args.raw):
         if epoch in done or epoch not in elapsed:
             continue
         samples = to_uint8(sampler.predict(z, batch_size=500, verbose=0))
@@ -100,12 +104,12 @@ def score(args) -> None:
         line = {"epoch": epoch, "train_seconds": round(elapsed[epoch], 1),
                 **{k: v for k, v in report.items() if k != "class_histogram"}}
         print(json.dumps(line), flush=True)
-        with open(args.run / SCORES_FILE, "a", encoding="utf-8") as log:
+        with open(args.run / scores_file, "a", encoding="utf-8") as log:
             log.write(json.dumps(line) + "\n")
 
 
-def read_scores(run: Path) -> list[dict]:
-    path = run / SCORES_FILE
+def read_scores(run: Path, name: str = SCORES_FILE) -> list[dict]:
+    path = run / name
     if not path.exists():
         return []
     lines = {json.loads(text)["epoch"]: json.loads(text) for text in path.read_text().splitlines() if text}
@@ -157,6 +161,8 @@ def main() -> None:
     scoring.add_argument("run", type=Path)
     scoring.add_argument("--data", type=Path, default=None)
     scoring.add_argument("--n", type=int, default=10_000)
+    scoring.add_argument("--raw", action="store_true",
+                         help="score the generator itself instead of its moving average (to scores-raw.jsonl)")
     comparing = commands.add_parser("table")
     comparing.add_argument("tutorial", type=Path)
     comparing.add_argument("ganlib", type=Path)

@@ -524,16 +524,24 @@ class Trainer:
 
     def save_generator(self, path) -> Path:
         """Save the sampler's weights (``.weights.h5``; the moving average if kept) and the config beside them."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, self.gan.sampler.save_weights)
-        config = {**self.config, "epochs": self.epoch, "sha256": sha256_file(path)}
-        _write_json_atomically(path.with_name(path.name.replace(".weights.h5", ".json")), config)
-        return path
+        return save_generator(self.gan, path, {**self.config, "epochs": self.epoch})
 
     def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
         """Save a grid of ``n`` samples from the fixed noise as ``image_at_epoch_EPOCH.png``."""
         return save_samples(self.gan.sampler, self.out_dir / f"image_at_epoch_{epoch:04d}.png", n, self.seed)
+
+
+def save_generator(gan: GAN, path, config: dict) -> Path:
+    """Write ``gan.sampler``'s weights to ``path`` (``*.weights.h5``) and ``config`` plus their sha256
+    beside them (``*.json``), both atomically: what :func:`load_generator` reads back."""
+    path = Path(path)
+    if not path.name.endswith(".weights.h5"):
+        raise ValueError(f"generator weights must be saved as *.weights.h5, got {path.name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, gan.sampler.save_weights)
+    _write_json_atomically(path.with_name(path.name.replace(".weights.h5", ".json")),
+                           {**config, "sha256": sha256_file(path)})
+    return path
 
 
 def load_generator(path) -> keras.Model:

@@ -1,11 +1,15 @@
-"""Copy a finished run's generator into the package as a named pretrained model.
+"""Ship a training run's generator (the moving average if kept) in the package as a named model.
 
-    python scripts/ship_pretrained.py runs/dcgan-mnist dcgan-mnist \\
-        --command "ganlib train --epochs 30 ..." --wall-time-s 6700 --scores runs/dcgan-mnist/final.json
+    python scripts/ship_pretrained.py runs/ganlib-default dcgan-mnist \\
+        --command "ganlib train --epochs 40 --data ../shared/data/mnist.npz --out runs/ganlib-default --keep 0" \\
+        [--epoch 40] [--scores scores.json] [--note "pinned to one core"]
 
-Writes ``ganlib/assets/NAME.weights.h5`` and ``NAME.json`` (the run's settings plus the training
-command, wall time, machine and measured scores), and records both sha256 digests in
-``ganlib/assets/manifest.json``. ``ganlib.pretrained.PRETRAINED`` maps the name to the file.
+Takes the sampler of checkpoint ``--epoch`` (default: the latest), and writes
+``ganlib/assets/NAME.weights.h5`` and ``NAME.json``: the run's settings, the epoch, the training
+command, the training wall time up to that epoch (summed from the run's ``history.jsonl``),
+the machine and, with ``--scores``, the output of ``ganlib evaluate`` on the shipped weights.
+Both files' sha256 digests go to ``ganlib/assets/manifest.json``. Then add the name to
+``ganlib.pretrained.PRETRAINED``.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import argparse
 import json
 import os
 import platform
-import shutil
 from pathlib import Path
 
-from ganlib import assets
-from ganlib.trainer import GENERATOR_FILE
+from ganlib.quiet import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()
+
+from ganlib import assets  # noqa: E402
+from ganlib.trainer import read_checkpoint_state, read_history, restore_gan, save_generator  # noqa: E402
 
 
 def main() -> None:
@@ -26,27 +33,36 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("name")
     parser.add_argument("--command", required=True, help="the exact training command")
-    parser.add_argument("--wall-time-s", type=float, required=True)
-    parser.add_argument("--scores", type=Path, help="JSON of `ganlib evaluate` on the shipped weights")
+    parser.add_argument("--epoch", type=int, default=None, help="checkpoint epoch to ship (default: the latest)")
+    parser.add_argument("--scores", type=Path, help="JSON written by `ganlib evaluate` on the shipped weights")
+    parser.add_argument("--note", default="", help="anything else about how it was trained")
     args = parser.parse_args()
 
-    weights = assets.ASSET_DIR / f"{args.name}.weights.h5"
-    shutil.copyfile(args.run / GENERATOR_FILE, weights)
-    config = json.loads((args.run / GENERATOR_FILE.replace(".weights.h5", ".json")).read_text())
-    import tensorflow as tf
-
-    config.update({
+    gan, epoch = restore_gan(args.run)
+    if args.epoch is not None and args.epoch != epoch:
+        checkpoint = args.run / f"ckpt-{args.epoch:04d}.weights.h5"
+        if not checkpoint.exists():
+            raise SystemExit(f"{checkpoint} does not exist (train with --keep 0 to keep every epoch)")
+        gan.load_weights(checkpoint)
+        epoch = args.epoch
+    history = [line for line in read_history(args.run) if line["epoch"] <= epoch]
+    if len(history) != epoch:
+        raise SystemExit(f"{args.run}/history.jsonl has {len(history)} of the {epoch} epochs; cannot time the run")
+    provenance = {
+        **read_checkpoint_state(args.run)["config"],
+        "epochs": epoch,
         "command": args.command,
-        "wall_time_s": round(args.wall_time_s),
+        "train_seconds": round(sum(line["seconds"] for line in history)),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, CPU only",
-        "sha256": assets.sha256_file(weights),
-    })
+    }
+    if args.note:
+        provenance["note"] = args.note
     if args.scores:
-        config["scores"] = json.loads(args.scores.read_text())
-    (assets.ASSET_DIR / f"{args.name}.json").write_text(json.dumps(config, indent=2) + "\n")
+        provenance["scores"] = json.loads(args.scores.read_text())
+    weights = save_generator(gan, assets.ASSET_DIR / f"{args.name}.weights.h5", provenance)
     assets.record(weights.name, contents=f"pretrained generator {args.name!r}; provenance in {args.name}.json")
     assets.record(f"{args.name}.json", contents=f"settings, training command and scores of {args.name!r}")
-    print(f"shipped {weights} ({weights.stat().st_size / 1e6:.1f} MB)")
+    print(f"shipped {weights} ({weights.stat().st_size / 1e6:.2f} MB), epoch {epoch}")
 
 
 if __name__ == "__main__":

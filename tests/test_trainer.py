@@ -10,7 +10,7 @@ from ganlib import losses
 from ganlib.data import make_dataset, to_model_range
 from ganlib.errors import CheckpointError, TrainingDiverged
 from ganlib.trainer import (GAN, METRIC_NAMES, StepHistory, Trainer, fixed_noise, generate, load_checkpoint,
-                            load_generator, read_history, restore_gan)
+                            load_generator, read_history, restore_gan, save_generator)
 from ganlib.utils import accuracy
 
 SMALL = {"width": 8, "verbose": 0}
@@ -202,6 +202,8 @@ def test_generator_file_round_trip_and_source_api(few_images, tmp_path):
         load_generator(weights)
     with pytest.raises(CheckpointError, match="do not exist"):
         load_generator(tmp_path / "nope.weights.h5")
+    with pytest.raises(ValueError, match=r"\*\.weights\.h5"):
+        save_generator(trainer.gan, tmp_path / "g.h5", {})
 
 
 def test_trainer_rejects_bad_arguments(few_images, tmp_path):
