@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--update", choices=("alternating", "simultaneous"), default="alternating",
                        help="alternating D then G updates (default, Goodfellow et al. Algorithm 1) or "
                             "simultaneous ones from one forward pass (the TensorFlow tutorial's step)")
+    train.add_argument("--codes", type=non_negative_int, default=0, metavar="K",
+                       help="train an InfoGAN: a K-way categorical code in the noise that a head on D must "
+                            "recover (default: 0, a plain GAN; the shipped dcgan-mnist uses 10)")
     train.add_argument("--keep", type=non_negative_int, default=2, metavar="N",
                        help="keep the N latest epoch checkpoints (default: 2; 0 keeps every epoch's)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -100,7 +103,7 @@ def run_train(args) -> None:
             raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
         done = state["epoch"]
     trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, ema_decay=args.ema or None, update=args.update, resume=args.resume, gif=args.gif,
+                      loss=args.loss, ema_decay=args.ema or None, update=args.update, codes=args.codes, resume=args.resume, gif=args.gif,
                       keep=args.keep or None,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     remaining = args.epochs - done

@@ -15,7 +15,7 @@ Both are plain ``keras.Sequential`` stacks of Keras 3 layers, built on creation,
 from __future__ import annotations
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from ganlib.defaults import DEFAULT_WIDTH, LATENT_DIM
 
@@ -27,17 +27,53 @@ def _check_width(width: int) -> None:
         raise ValueError(f"width must be a positive integer (default {DEFAULT_WIDTH}), got {width!r}")
 
 
-def make_generator(latent_dim: int = LATENT_DIM, width: int = DEFAULT_WIDTH, name: str = "generator") -> keras.Sequential:
+@keras.saving.register_keras_serializable(package="ganlib")
+class CategoricalCode(layers.Layer):
+    """InfoGAN's categorical code, read from the noise: z -> [one_hot(c), z_1, ..., z_(d-1)].
+
+    ``c = floor(K * Phi(z_0))`` with ``Phi`` the standard normal CDF, so for z ~ N(0, I) the
+    code is uniform over the K categories and the generator keeps one plain noise input:
+    sampling, fixed noise and interpolation work unchanged.
+    """
+
+    def __init__(self, categories: int, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(categories, int) or categories < 2:
+            raise ValueError(f"a categorical code needs at least 2 categories, got {categories!r}")
+        self.categories = categories
+
+    def get_config(self):
+        return {**super().get_config(), "categories": self.categories}
+
+    def call(self, z):
+        return ops.concatenate([ops.one_hot(latent_code(z, self.categories), self.categories), z[:, 1:]], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1] - 1 + self.categories)
+
+
+def latent_code(z, categories: int):
+    """The category (int32, shape (N,)) that :class:`CategoricalCode` reads from noise ``z``."""
+    uniform = 0.5 * (1.0 + ops.erf(z[:, 0] / 2.0**0.5))
+    return ops.cast(ops.clip(ops.floor(uniform * categories), 0, categories - 1), "int32")
+
+
+def make_generator(latent_dim: int = LATENT_DIM, width: int = DEFAULT_WIDTH, name: str = "generator",
+                   codes: int = 0) -> keras.Sequential:
     """G: noise (N, latent_dim) -> images (N, 28, 28, 1) in [-1, 1].
 
     Channels run 4*width -> 2*width -> width -> 1 (width=64 gives the TensorFlow tutorial's
     256 -> 128 -> 64 -> 1): a dense projection to 7x7, one stride-1 and two stride-2
     transposed convolutions with 5x5 kernels, batch norm and ReLU between, tanh at the end.
+    With ``codes=K`` the first noise coordinate becomes a K-way categorical code
+    (:class:`CategoricalCode`, for InfoGAN training) before the projection.
     """
     _check_width(width)
+    code = [CategoricalCode(codes)] if codes else []
     return keras.Sequential(
         [
             keras.Input((latent_dim,)),
+            *code,
             layers.Dense(7 * 7 * 4 * width, use_bias=False),
             layers.BatchNormalization(),
             layers.ReLU(),
@@ -78,6 +114,24 @@ def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator") 
             layers.LeakyReLU(0.2),
             layers.Flatten(),
             layers.Dense(1),
+        ],
+        name=name,
+    )
+
+
+def make_code_head(codes: int, features: int, name: str = "code_head") -> keras.Sequential:
+    """InfoGAN's Q: the discriminator's last features (N, features) -> code logits (N, codes).
+
+    It shares the discriminator's convolutions (Chen et al. 2016): Dense(128), batch norm,
+    LeakyReLU(0.2), Dense(codes).
+    """
+    return keras.Sequential(
+        [
+            keras.Input((features,)),
+            layers.Dense(128, use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(0.2),
+            layers.Dense(codes),
         ],
         name=name,
     )

@@ -25,13 +25,14 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from ganlib.assets import sha256_file, verify_file
 from ganlib.data import make_dataset, to_uint8
 from ganlib.errors import CheckpointError, DataError, TrainingDiverged
 from ganlib.losses import get_loss
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH, LATENT_DIM
-from ganlib.model import make_discriminator, make_generator
+from ganlib.model import CategoricalCode, latent_code, make_code_head, make_discriminator, make_generator
 from ganlib.utils import make_gif, save_grid
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
@@ -72,18 +73,34 @@ class GAN(keras.Model):
     every G step as ``ema = d * ema + (1 - d) * w`` with ``d = min(ema_decay, (1 + t) / (10 + t))``
     at step t = 0, 1, ... (a warm-up, so early averages do not cling to the random initial weights).
     ``sampler`` is the network to draw samples from: the average if kept, else the generator.
+
+    With ``codes=K`` it is an InfoGAN (Chen et al. 2016): the generator reads a K-way
+    categorical code c from its noise (:class:`ganlib.model.CategoricalCode`), a code head Q on
+    the discriminator's last features learns to recover c from G(z), and both D's and G's
+    losses add ``info_weight * E[-log Q(c | G(z))]`` (tracked as ``info_loss``; ``d_loss`` and
+    ``g_loss`` stay the adversarial terms).  Nothing tells c what to mean, but a discrete code
+    lets G keep its digit classes apart instead of morphing between them.
     """
 
     def __init__(self, generator=None, discriminator=None, *, latent_dim: int = LATENT_DIM,
                  width: int = DEFAULT_WIDTH, loss="non-saturating", seed: int = 0, ema_decay: float | None = None,
-                 update: str = "alternating", **kwargs):
+                 update: str = "alternating", codes: int = 0, info_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         if update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
         self.update = update
         self.latent_dim = int(latent_dim)
-        self.generator = generator if generator is not None else make_generator(latent_dim, width)
+        self.codes = int(codes)
+        self.info_weight = float(info_weight)
+        self.generator = generator if generator is not None else make_generator(latent_dim, width, codes=self.codes)
         self.discriminator = discriminator if discriminator is not None else make_discriminator(width)
+        first = self.generator.layers[0]
+        if self.codes and not (isinstance(first, CategoricalCode) and first.categories == self.codes):
+            raise ValueError(f"codes={self.codes} needs a generator that starts with CategoricalCode({self.codes}) "
+                             "(make_generator(codes=...))")
+        self.code_head = None
+        if self.codes:
+            self.code_head = make_code_head(self.codes, self.discriminator.layers[-1].kernel.shape[0])
         self.gan_loss = get_loss(loss)
         self.seed = int(seed)
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
@@ -94,7 +111,8 @@ class GAN(keras.Model):
             self.generator_ema = keras.models.clone_model(self.generator)
             self.generator_ema.set_weights(self.generator.get_weights())
             self.generator_ema.trainable = False
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        names = METRIC_NAMES + (("info_loss",) if self.codes else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # both networks are built on creation
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
@@ -103,8 +121,14 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer or default_optimizer()
         self.g_optimizer = g_optimizer or default_optimizer()
         # Built now, so that loading a checkpoint restores their slots before the first step.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.d_optimizer.build(self.d_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def d_variables(self) -> list:
+        """What the D step trains: the discriminator, and the code head if there is one."""
+        head = self.code_head.trainable_variables if self.code_head is not None else []
+        return self.discriminator.trainable_variables + head
 
     @property
     def metrics(self):
@@ -122,10 +146,8 @@ class GAN(keras.Model):
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         batch_size = tf.shape(real)[0]
-        if self.update == "simultaneous":
-            d_loss, g_loss, real_logits, fake_logits = self.simultaneous_step(real, batch_size)
-        else:
-            d_loss, g_loss, real_logits, fake_logits = self.alternating_step(real, batch_size)
+        step = self.simultaneous_step if self.update == "simultaneous" else self.alternating_step
+        d_loss, g_loss, real_logits, fake_logits, info_loss = step(real, batch_size)
         if self.generator_ema is not None:
             self.update_ema()
 
@@ -137,41 +159,72 @@ class GAN(keras.Model):
             "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
             "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
         }
+        if self.codes:
+            values["info_loss"] = info_loss
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
+    def critic(self, images, training: bool = True):
+        """D's logits and, for an InfoGAN, the features its last layer reads (else None)."""
+        if not self.codes:
+            return self.discriminator(images, training=training), None
+        features = images
+        for layer in self.discriminator.layers[:-1]:
+            features = layer(features, training=training)
+        return self.discriminator.layers[-1](features), features
+
+    def info_loss(self, z, features):
+        """InfoGAN's ``info_weight * mean(-log Q(c | G(z)))``: the code head's cross-entropy on c."""
+        logits = self.code_head(features, training=True)
+        return self.info_weight * ops.mean(
+            keras.losses.sparse_categorical_crossentropy(latent_code(z, self.codes), logits, from_logits=True))
+
     def alternating_step(self, real, batch_size):
         """A D update on G(z), then a G update on fresh noise against the updated D."""
-        fake = self.generator(self.noise(batch_size, 0), training=True)
+        z = self.noise(batch_size, 0)
+        fake = self.generator(z, training=True)
+        info_loss = None
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_logits, _ = self.critic(real)
+            fake_logits, features = self.critic(fake)
             d_loss = self.gan_loss.d(real_logits, fake_logits)
-        d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+            total = d_loss
+            if self.codes:
+                info_loss = self.info_loss(z, features)
+                total = d_loss + info_loss
+        d_vars = self.d_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(total, d_vars), d_vars))
 
+        z = self.noise(batch_size, 1)
         with tf.GradientTape() as tape:
-            g_logits = self.discriminator(self.generator(self.noise(batch_size, 1), training=True), training=True)
+            g_logits, features = self.critic(self.generator(z, training=True))
             g_loss = self.gan_loss.g(g_logits)
+            total = g_loss + self.info_loss(z, features) if self.codes else g_loss
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
-        return d_loss, g_loss, real_logits, fake_logits
+        self.g_optimizer.apply_gradients(zip(tape.gradient(total, g_vars), g_vars))
+        return d_loss, g_loss, real_logits, fake_logits, info_loss
 
     def simultaneous_step(self, real, batch_size):
         """Both updates from one forward pass on one noise batch (the TensorFlow tutorial's step)."""
+        z = self.noise(batch_size, 0)
+        info_loss = None
         with tf.GradientTape(persistent=True) as tape:
-            fake = self.generator(self.noise(batch_size, 0), training=True)
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            fake = self.generator(z, training=True)
+            real_logits, _ = self.critic(real)
+            fake_logits, features = self.critic(fake)
             d_loss = self.gan_loss.d(real_logits, fake_logits)
             g_loss = self.gan_loss.g(fake_logits)
-        d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
-        d_grads, g_grads = tape.gradient(d_loss, d_vars), tape.gradient(g_loss, g_vars)
+            d_total, g_total = d_loss, g_loss
+            if self.codes:
+                info_loss = self.info_loss(z, features)
+                d_total, g_total = d_loss + info_loss, g_loss + info_loss
+        d_vars, g_vars = self.d_variables, self.generator.trainable_variables
+        d_grads, g_grads = tape.gradient(d_total, d_vars), tape.gradient(g_total, g_vars)
         del tape
         self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
         self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
-        return d_loss, g_loss, real_logits, fake_logits
+        return d_loss, g_loss, real_logits, fake_logits, info_loss
 
     def update_ema(self):
         """Move ``generator_ema`` towards the generator (see the class docstring)."""
@@ -394,7 +447,8 @@ def restore_gan(directory) -> tuple[GAN, int]:
     config = state["config"]
     gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", DEFAULT_WIDTH),
               loss=config.get("loss", "non-saturating"), seed=config.get("seed", 0),
-              ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"))
+              ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"),
+              codes=config.get("codes", 0))
     gan.compile()
     return gan, load_checkpoint(gan, directory)
 
@@ -442,7 +496,8 @@ class Trainer:
 
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = DEFAULT_BATCH_SIZE, seed: int = 0,
                  width: int = DEFAULT_WIDTH, latent_dim: int = LATENT_DIM, loss="non-saturating",
-                 ema_decay: float | None = DEFAULT_EMA_DECAY, update: str = "alternating", resume: bool = False, gif: bool = False,
+                 ema_decay: float | None = DEFAULT_EMA_DECAY, update: str = "alternating", codes: int = 0,
+                 resume: bool = False, gif: bool = False,
                  checkpoints: bool = True, keep: int | None = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
@@ -456,14 +511,14 @@ class Trainer:
         self.verbose = verbose
         self.config = {"seed": self.seed, "batch_size": batch_size, "width": width,
                        "latent_dim": latent_dim, "loss": get_loss(loss).name, "ema_decay": ema_decay,
-                       "update": update}
+                       "update": update, "codes": codes}
         self.steps_per_epoch = len(images) // batch_size
         if self.steps_per_epoch < 1:
             raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
 
         keras.utils.set_random_seed(self.seed)
         self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed, ema_decay=ema_decay,
-                       update=update)
+                       update=update, codes=codes)
         self.gan.compile()
         self.epoch = 0
         state = read_checkpoint_state(self.out_dir)
@@ -558,7 +613,8 @@ def load_generator(path) -> keras.Model:
             verify_file(path, config["sha256"])
         except DataError as error:
             raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
-    generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH))
+    generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH),
+                               codes=config.get("codes", 0))
     try:
         generator.load_weights(path)
     except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch

@@ -55,6 +55,7 @@ def test_sample_writes_uint8_digits(trained_run, tmp_path):
         (["train", "--epochs", "1", "--out", "{run}"], "already holds a run"),
         (["train", "--epochs", "1", "--out", "{empty}", "--resume"], "nothing to resume"),
         (["train", "--epochs", "1", "--loss", "wgan", "--out", "{empty}"], "unknown GAN loss"),
+        (["train", "--epochs", "1", "--codes", "1", "--out", "{empty}"], "at least 2 categories"),
     ],
 )
 def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsys, monkeypatch):
