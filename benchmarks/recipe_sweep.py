@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ganlib.quiet import import_tensorflow_quietly
 
-tf = import_tensorflow_quietly()
+import_tensorflow_quietly()
 
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
@@ -63,75 +63,6 @@ def generator_k3k4(width=48):
         layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")])
 
 
-class CategoricalCode(layers.Layer):
-    """z (N, d) -> [one_hot(c), z[:, 1:]] with c = floor(K * Phi(z_0)): a uniform K-way code drawn from z."""
-
-    def __init__(self, categories=10, **kwargs):
-        super().__init__(**kwargs)
-        self.categories = categories
-
-    def code(self, z):
-        uniform = 0.5 * (1.0 + keras.ops.erf(z[:, 0] / 2.0 ** 0.5))
-        return keras.ops.cast(keras.ops.clip(keras.ops.floor(uniform * self.categories), 0, self.categories - 1),
-                              "int32")
-
-    def get_config(self):
-        return {**super().get_config(), "categories": self.categories}
-
-    def call(self, z):
-        return keras.ops.concatenate([keras.ops.one_hot(self.code(z), self.categories), z[:, 1:]], axis=-1)
-
-
-def infogan_generator(categories=10):
-    """The default generator behind a categorical code taken from the first latent coordinate."""
-    inner = make_generator(latent_dim=100 - 1 + categories)
-    return keras.Sequential([keras.Input((100,)), CategoricalCode(categories), *inner.layers], name="generator")
-
-
-class InfoGAN(GAN):
-    """InfoGAN (Chen et al. 2016) with one 10-way code: Q, a head on D's convolutional trunk,
-    learns to recover the code from G(z); both G and Q minimise lambda * cross-entropy."""
-
-    def __init__(self, generator, width=32, info_weight=1.0, **kwargs):
-        d = make_discriminator(width)
-        trunk = keras.Sequential([keras.Input((28, 28, 1)), *d.layers[:-1]], name="trunk")  # up to the logit layer
-        super().__init__(generator, d, **kwargs)
-        self.trunk, self.d_head = trunk, d.layers[-1]
-        self.q_head = keras.Sequential([keras.Input(trunk.output_shape[1:]), layers.Dense(128, use_bias=False),
-                                        layers.BatchNormalization(), layers.LeakyReLU(0.2), layers.Dense(10)],
-                                       name="q_head")
-        self.code = generator.layers[0].code
-        self.info_weight = info_weight
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        keras.Model.compile(self, **kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer or adam(2e-4), g_optimizer or adam(2e-4)
-        self.d_optimizer.build(self.discriminator.trainable_variables + self.q_head.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-
-    def info_loss(self, z, fake_features):
-        return self.info_weight * keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
-            self.code(z), self.q_head(fake_features, training=True), from_logits=True))
-
-    def alternating_step(self, real, batch_size):
-        z = self.noise(batch_size, 0)
-        fake = self.generator(z, training=True)
-        d_vars = self.discriminator.trainable_variables + self.q_head.trainable_variables
-        with tf.GradientTape() as tape:
-            real_logits = self.d_head(self.trunk(real, training=True))
-            fake_features = self.trunk(fake, training=True)
-            fake_logits = self.d_head(fake_features)
-            d_loss = self.gan_loss.d(real_logits, fake_logits) + self.info_loss(z, fake_features)
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-        z = self.noise(batch_size, 1)
-        g_vars = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            features = self.trunk(self.generator(z, training=True), training=True)
-            g_loss = self.gan_loss.g(self.d_head(features)) + self.info_loss(z, features)
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
-        return d_loss, g_loss, real_logits, fake_logits
-
-
 def adam(learning_rate):
     return keras.optimizers.Adam(learning_rate, beta_1=0.5)
 
@@ -149,8 +80,8 @@ VARIANTS = {
     "hinge": {**DEFAULT, "about": "hinge loss", "loss": "hinge"},
     "g48-k3k4": {**DEFAULT, "about": "width-48 generator with 3x3 then 4x4 kernels (same cost)",
                  "g": generator_k3k4},
-    "infogan": {**DEFAULT, "about": "InfoGAN: a 10-way categorical code in z, recovered by a Q head on D",
-                "g": infogan_generator, "gan": InfoGAN},
+    "infogan": {**DEFAULT, "about": "InfoGAN: a 10-way categorical code in z, recovered by a head on D",
+                "g": lambda: make_generator(codes=10), "codes": 10},
 }
 
 
@@ -167,10 +98,8 @@ def main() -> None:
     mnist = load_mnist(args.data)
     (x_train, _), (x_test, _) = mnist.train, mnist.test
     keras.utils.set_random_seed(args.seed)
-    if "gan" in variant:
-        gan = variant["gan"](variant["g"](), loss=variant["loss"], seed=args.seed, ema_decay=DEFAULT_EMA_DECAY)
-    else:
-        gan = GAN(variant["g"](), variant["d"](), loss=variant["loss"], seed=args.seed, ema_decay=DEFAULT_EMA_DECAY)
+    gan = GAN(variant["g"](), variant["d"](), loss=variant["loss"], seed=args.seed, ema_decay=DEFAULT_EMA_DECAY,
+              codes=variant.get("codes", 0))
     gan.compile(d_optimizer=adam(d_lr), g_optimizer=adam(g_lr))
     dataset = make_dataset(x_train, DEFAULT_BATCH_SIZE, seed=args.seed)
     steps = len(x_train) // DEFAULT_BATCH_SIZE
