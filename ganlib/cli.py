@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "simultaneous ones from one forward pass (the TensorFlow tutorial's step)")
     train.add_argument("--codes", type=non_negative_int, default=0, metavar="K",
                        help="train an InfoGAN: a K-way categorical code in the noise that a head on D must "
-                            "recover (default: 0, a plain GAN; the shipped dcgan-mnist uses 10)")
+                            "recover (default: 0, a plain GAN)")
     train.add_argument("--keep", type=non_negative_int, default=2, metavar="N",
                        help="keep the N latest epoch checkpoints (default: 2; 0 keeps every epoch's)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
