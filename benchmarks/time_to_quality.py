@@ -38,7 +38,7 @@ import tf_tutorial  # noqa: E402
 from ganlib.data import load_mnist, to_uint8  # noqa: E402
 from ganlib.evaluator import features_and_probabilities  # noqa: E402
 from ganlib.metrics import scores  # noqa: E402
-from ganlib.trainer import HISTORY_FILE, fixed_noise, read_history, restore_gan  # noqa: E402
+from ganlib.trainer import HISTORY_FILE, fixed_noise, read_epoch_log, read_history, restore_gan  # noqa: E402
 
 SCORES_FILE = "scores.jsonl"
 RAW_SCORES_FILE = "scores-raw.jsonl"  # a ganlib run's generator itself, not its moving average
@@ -109,11 +109,7 @@ def score(args) -> None:
 
 
 def read_scores(run: Path, name: str = SCORES_FILE) -> list[dict]:
-    path = run / name
-    if not path.exists():
-        return []
-    lines = {json.loads(text)["epoch"]: json.loads(text) for text in path.read_text().splitlines() if text}
-    return [lines[epoch] for epoch in sorted(lines)]
+    return read_epoch_log(run / name)
 
 
 def first_reaching(scores: list[dict], fid: float) -> dict | None:

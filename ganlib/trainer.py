@@ -343,19 +343,25 @@ class EpochLog(keras.callbacks.Callback):
             log.write(json.dumps(line) + "\n")
 
 
-def read_history(directory) -> list[dict]:
-    """The per-epoch lines :class:`EpochLog` wrote to ``directory/history.jsonl`` (latest per epoch)."""
-    path = Path(directory) / HISTORY_FILE
+def read_epoch_log(path) -> list[dict]:
+    """The JSON lines of ``path`` (each with an ``epoch``), one per epoch in order, the last line
+    for an epoch winning (an epoch re-run after an interruption replaces the first try)."""
+    path = Path(path)
     if not path.exists():
         return []
     lines = {}
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             line = json.loads(text)
-            lines[int(line["epoch"])] = line  # an epoch re-run after an interruption replaces the first try
+            lines[int(line["epoch"])] = line
         except (ValueError, KeyError, TypeError):
-            raise CheckpointError(f"{path} line {number} is not a history record; fix or delete the line") from None
+            raise CheckpointError(f"{path} line {number} is not an epoch record; fix or delete the line") from None
     return [lines[epoch] for epoch in sorted(lines)]
+
+
+def read_history(directory) -> list[dict]:
+    """The per-epoch lines :class:`EpochLog` wrote to ``directory/history.jsonl``."""
+    return read_epoch_log(Path(directory) / HISTORY_FILE)
 
 
 class GANCheckpoint(keras.callbacks.Callback):
