@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--codes", type=non_negative_int, default=0, metavar="K",
                        help="train an InfoGAN: a K-way categorical code in the noise that a head on D must "
                             "recover (default: 0, a plain GAN)")
+    train.add_argument("--continuous", type=non_negative_int, default=0, metavar="M",
+                       help="InfoGAN continuous codes: M more noise coordinates the head on D must recover "
+                            "(default: 0)")
     train.add_argument("--keep", type=non_negative_int, default=2, metavar="N",
                        help="keep the N latest epoch checkpoints (default: 2; 0 keeps every epoch's)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -103,8 +106,8 @@ def run_train(args) -> None:
             raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
         done = state["epoch"]
     trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, ema_decay=args.ema or None, update=args.update, codes=args.codes, resume=args.resume, gif=args.gif,
-                      keep=args.keep or None,
+                      loss=args.loss, ema_decay=args.ema or None, update=args.update, codes=args.codes, continuous=args.continuous,
+                      resume=args.resume, gif=args.gif, keep=args.keep or None,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     remaining = args.epochs - done
     print(f"ganlib train: {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} -> {args.out}")

@@ -37,6 +37,7 @@ from ganlib.utils import make_gif, save_grid
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
 UPDATES = ("alternating", "simultaneous")
+CONTINUOUS_WEIGHT = 0.1  # weight of the continuous codes' term in the info loss (a common InfoGAN choice)
 STATE_FILE = "checkpoint.json"
 HISTORY_FILE = "history.jsonl"
 SAMPLE_BATCH = 2000  # generate() batch: on a 2-core CPU ~20% faster than 500 for 10,000 digits
@@ -80,17 +81,29 @@ class GAN(keras.Model):
     losses add ``info_weight * E[-log Q(c | G(z))]`` (tracked as ``info_loss``; ``d_loss`` and
     ``g_loss`` stay the adversarial terms).  Nothing tells c what to mean, but a discrete code
     lets G keep its digit classes apart instead of morphing between them.
+
+    With ``continuous=M`` the next M noise coordinates (after the categorical code's, if any)
+    are continuous codes, as in InfoGAN's MNIST model: G reads them as plain noise, Q also
+    predicts them, and the info loss adds ``CONTINUOUS_WEIGHT * mean(sum_j (q_j - z_j)^2 / 2)``,
+    the negative log-likelihood of a unit-variance Gaussian Q without its constant.  They give
+    smooth factors (slant, stroke width) a place to go, so the categorical code is freer to
+    take the digit class.
     """
 
     def __init__(self, generator=None, discriminator=None, *, latent_dim: int = LATENT_DIM,
                  width: int = DEFAULT_WIDTH, loss="non-saturating", seed: int = 0, ema_decay: float | None = None,
-                 update: str = "alternating", codes: int = 0, info_weight: float = 1.0, **kwargs):
+                 update: str = "alternating", codes: int = 0, continuous: int = 0, info_weight: float = 1.0,
+                 **kwargs):
         super().__init__(**kwargs)
         if update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
         self.update = update
         self.latent_dim = int(latent_dim)
         self.codes = int(codes)
+        self.continuous = int(continuous)
+        if self.continuous < 0 or self.continuous + (1 if self.codes else 0) > self.latent_dim:
+            raise ValueError(f"continuous codes must number 0 to {self.latent_dim - (1 if self.codes else 0)} "
+                             f"(they are noise coordinates), got {continuous!r}")
         self.info_weight = float(info_weight)
         self.generator = generator if generator is not None else make_generator(latent_dim, width, codes=self.codes)
         self.discriminator = discriminator if discriminator is not None else make_discriminator(width)
@@ -99,8 +112,9 @@ class GAN(keras.Model):
             raise ValueError(f"codes={self.codes} needs a generator that starts with CategoricalCode({self.codes}) "
                              "(make_generator(codes=...))")
         self.code_head = None
-        if self.codes:
-            self.code_head = make_code_head(self.codes, self.discriminator.layers[-1].kernel.shape[0])
+        if self.infogan:
+            self.code_head = make_code_head(self.codes + self.continuous,
+                                            self.discriminator.layers[-1].kernel.shape[0])
         self.gan_loss = get_loss(loss)
         self.seed = int(seed)
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
@@ -111,7 +125,7 @@ class GAN(keras.Model):
             self.generator_ema = keras.models.clone_model(self.generator)
             self.generator_ema.set_weights(self.generator.get_weights())
             self.generator_ema.trainable = False
-        names = METRIC_NAMES + (("info_loss",) if self.codes else ())
+        names = METRIC_NAMES + (("info_loss",) if self.infogan else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # both networks are built on creation
 
@@ -123,6 +137,11 @@ class GAN(keras.Model):
         # Built now, so that loading a checkpoint restores their slots before the first step.
         self.d_optimizer.build(self.d_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def infogan(self) -> bool:
+        """Whether there are latent codes (categorical or continuous) for a code head to recover."""
+        return bool(self.codes or self.continuous)
 
     @property
     def d_variables(self) -> list:
@@ -159,7 +178,7 @@ class GAN(keras.Model):
             "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
             "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
         }
-        if self.codes:
+        if self.infogan:
             values["info_loss"] = info_loss
         for name, value in values.items():
             self.trackers[name].update_state(value)
@@ -167,7 +186,7 @@ class GAN(keras.Model):
 
     def critic(self, images, training: bool = True):
         """D's logits and, for an InfoGAN, the features its last layer reads (else None)."""
-        if not self.codes:
+        if not self.infogan:
             return self.discriminator(images, training=training), None
         features = images
         for layer in self.discriminator.layers[:-1]:
@@ -175,10 +194,19 @@ class GAN(keras.Model):
         return self.discriminator.layers[-1](features), features
 
     def info_loss(self, z, features):
-        """InfoGAN's ``info_weight * mean(-log Q(c | G(z)))``: the code head's cross-entropy on c."""
-        logits = self.code_head(features, training=True)
-        return self.info_weight * ops.mean(
-            keras.losses.sparse_categorical_crossentropy(latent_code(z, self.codes), logits, from_logits=True))
+        """InfoGAN's ``info_weight * mean(-log Q(c | G(z)))``: the code head's cross-entropy on the
+        categorical code plus the Gaussian term of the continuous codes (class docstring)."""
+        outputs = self.code_head(features, training=True)
+        loss = 0.0
+        if self.codes:
+            loss = ops.mean(keras.losses.sparse_categorical_crossentropy(
+                latent_code(z, self.codes), outputs[:, :self.codes], from_logits=True))
+        if self.continuous:
+            first = 1 if self.codes else 0
+            targets = z[:, first:first + self.continuous]
+            loss = loss + CONTINUOUS_WEIGHT * ops.mean(
+                ops.sum(ops.square(outputs[:, self.codes:] - targets), axis=-1) / 2.0)
+        return self.info_weight * loss
 
     def alternating_step(self, real, batch_size):
         """A D update on G(z), then a G update on fresh noise against the updated D."""
@@ -190,7 +218,7 @@ class GAN(keras.Model):
             fake_logits, features = self.critic(fake)
             d_loss = self.gan_loss.d(real_logits, fake_logits)
             total = d_loss
-            if self.codes:
+            if self.infogan:
                 info_loss = self.info_loss(z, features)
                 total = d_loss + info_loss
         d_vars = self.d_variables
@@ -200,7 +228,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             g_logits, features = self.critic(self.generator(z, training=True))
             g_loss = self.gan_loss.g(g_logits)
-            total = g_loss + self.info_loss(z, features) if self.codes else g_loss
+            total = g_loss + self.info_loss(z, features) if self.infogan else g_loss
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(total, g_vars), g_vars))
         return d_loss, g_loss, real_logits, fake_logits, info_loss
@@ -216,7 +244,7 @@ class GAN(keras.Model):
             d_loss = self.gan_loss.d(real_logits, fake_logits)
             g_loss = self.gan_loss.g(fake_logits)
             d_total, g_total = d_loss, g_loss
-            if self.codes:
+            if self.infogan:
                 info_loss = self.info_loss(z, features)
                 d_total, g_total = d_loss + info_loss, g_loss + info_loss
         d_vars, g_vars = self.d_variables, self.generator.trainable_variables
@@ -454,7 +482,7 @@ def restore_gan(directory) -> tuple[GAN, int]:
     gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", DEFAULT_WIDTH),
               loss=config.get("loss", "non-saturating"), seed=config.get("seed", 0),
               ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"),
-              codes=config.get("codes", 0))
+              codes=config.get("codes", 0), continuous=config.get("continuous", 0))
     gan.compile()
     return gan, load_checkpoint(gan, directory)
 
@@ -503,7 +531,7 @@ class Trainer:
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = DEFAULT_BATCH_SIZE, seed: int = 0,
                  width: int = DEFAULT_WIDTH, latent_dim: int = LATENT_DIM, loss="non-saturating",
                  ema_decay: float | None = DEFAULT_EMA_DECAY, update: str = "alternating", codes: int = 0,
-                 resume: bool = False, gif: bool = False,
+                 continuous: int = 0, resume: bool = False, gif: bool = False,
                  checkpoints: bool = True, keep: int | None = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
@@ -517,14 +545,14 @@ class Trainer:
         self.verbose = verbose
         self.config = {"seed": self.seed, "batch_size": batch_size, "width": width,
                        "latent_dim": latent_dim, "loss": get_loss(loss).name, "ema_decay": ema_decay,
-                       "update": update, "codes": codes}
+                       "update": update, "codes": codes, "continuous": continuous}
         self.steps_per_epoch = len(images) // batch_size
         if self.steps_per_epoch < 1:
             raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
 
         keras.utils.set_random_seed(self.seed)
         self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed, ema_decay=ema_decay,
-                       update=update, codes=codes)
+                       update=update, codes=codes, continuous=continuous)
         self.gan.compile()
         self.epoch = 0
         state = read_checkpoint_state(self.out_dir)

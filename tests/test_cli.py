@@ -56,6 +56,8 @@ def test_sample_writes_uint8_digits(trained_run, tmp_path):
         (["train", "--epochs", "1", "--out", "{empty}", "--resume"], "nothing to resume"),
         (["train", "--epochs", "1", "--loss", "wgan", "--out", "{empty}"], "unknown GAN loss"),
         (["train", "--epochs", "1", "--codes", "1", "--out", "{empty}"], "at least 2 categories"),
+        (["train", "--epochs", "1", "--codes", "10", "--continuous", "100", "--out", "{empty}"],
+         "continuous codes must number 0 to 99"),
     ],
 )
 def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsys, monkeypatch):

@@ -71,11 +71,13 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("ema_decay, update, codes", [(None, "alternating", 0), (0.99, "alternating", 0),
-                                                       (None, "simultaneous", 0), (0.99, "alternating", 10)])
-def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path, ema_decay, update, codes):
+@pytest.mark.parametrize("ema_decay, update, codes, continuous",
+                         [(None, "alternating", 0, 0), (0.99, "alternating", 0, 0),
+                          (None, "simultaneous", 0, 0), (0.99, "alternating", 10, 2)])
+def test_interrupted_run_resumes_to_the_same_weights(few_images, tmp_path, ema_decay, update, codes, continuous):
     images = few_images[:256]
-    settings = {"seed": 3, "ema_decay": ema_decay, "update": update, "codes": codes, **SMALL}
+    settings = {"seed": 3, "ema_decay": ema_decay, "update": update, "codes": codes, "continuous": continuous,
+                **SMALL}
     straight = Trainer(images, out_dir=tmp_path / "straight", **settings)
     straight.train(3)
 
@@ -145,6 +147,37 @@ def test_infogan_code_is_uniform_and_learned(few_images, tmp_path):
                                   trainer.gan.sampler.predict(z[:4], verbose=0))
     with pytest.raises(ValueError, match="CategoricalCode"):
         GAN(width=8, codes=10, generator=trainer.gan.discriminator)
+
+
+def test_infogan_continuous_codes(few_images, tmp_path):
+    from ganlib.model import latent_code
+    from ganlib.trainer import CONTINUOUS_WEIGHT
+
+    gan = GAN(width=8, codes=10, continuous=2)
+    z = fixed_noise(64, seed=4)
+    _, features = gan.critic(gan.generator(z, training=True))
+    outputs = np.asarray(gan.code_head(features, training=True))
+    assert outputs.shape == (64, 12)  # 10 logits, then the 2 continuous predictions
+    logits = outputs[:, :10] - outputs[:, :10].max(1, keepdims=True)
+    log_q = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    cross_entropy = -log_q[np.arange(64), np.asarray(latent_code(z, 10))].mean()
+    gaussian = (((outputs[:, 10:] - z[:, 1:3]) ** 2).sum(1) / 2).mean()  # the codes are z_1, z_2
+    np.testing.assert_allclose(float(gan.info_loss(z, features)), cross_entropy + CONTINUOUS_WEIGHT * gaussian,
+                               rtol=1e-4)
+    # Without a categorical code the continuous codes are the first noise coordinates.
+    alone = GAN(width=8, continuous=3)
+    assert alone.infogan and alone.code_head.output_shape == (None, 3)
+    for bad in (-1, 100):
+        with pytest.raises(ValueError, match="continuous codes must number 0 to 99"):
+            GAN(width=8, codes=10, continuous=bad)
+
+    trainer = Trainer(few_images, out_dir=tmp_path, codes=10, continuous=2, batch_size=32, **SMALL)
+    history = trainer.train(4).history
+    assert history["info_loss"][-1] < history["info_loss"][0] - 0.05, history["info_loss"]
+    restored, _ = restore_gan(tmp_path)
+    assert (restored.codes, restored.continuous) == (10, 2)
+    with pytest.raises(CheckpointError, match="continuous"):
+        Trainer(few_images, out_dir=tmp_path, codes=10, continuous=1, resume=True, **SMALL)
 
 
 def test_generator_moving_average(few_images):
