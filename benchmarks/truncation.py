@@ -4,7 +4,9 @@
 
 Draws 10,000 latent vectors from a standard normal whose coordinates are resampled until each
 lies within +-t (Brock et al. 2019), for t in ``THRESHOLDS`` (None: no truncation), and prints
-one JSON line of scores per threshold (vs the MNIST test images).
+one JSON line of scores per threshold (vs the MNIST test images).  For a generator with a
+categorical code (``--codes``) the code's coordinate z_0 is left alone, so every code value
+keeps its share; the other coordinates are truncated.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import_tensorflow_quietly()
 from ganlib import pretrained  # noqa: E402
 from ganlib.data import load_mnist, to_uint8  # noqa: E402
 from ganlib.metrics import evaluate  # noqa: E402
+from ganlib.model import CategoricalCode  # noqa: E402
 from ganlib.trainer import SAMPLE_BATCH, load_generator  # noqa: E402
 
 THRESHOLDS = (None, 2.0, 1.5, 1.0)
@@ -50,6 +53,8 @@ def main() -> None:
     rng = np.random.default_rng(1)
     for threshold in THRESHOLDS:
         z = truncated_normal(rng, (args.n, generator.input_shape[-1]), threshold)
+        if isinstance(generator.layers[0], CategoricalCode):
+            z[:, 0] = rng.standard_normal(args.n)
         images = np.concatenate([np.asarray(generator(z[i:i + SAMPLE_BATCH], training=False))
                                  for i in range(0, args.n, SAMPLE_BATCH)])
         report = evaluate(to_uint8(images), reference=mnist.test[0], real=mnist.train[0][: args.n])["samples"]
