@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--samples", type=Path, required=True, help="FILE.npy written by `ganlib sample`")
     evaluate.add_argument("--data", type=Path, default=None,
                           help="mnist.npz whose test images are the reference (default: $GANLIB_MNIST, Keras' "
-                               "cache, else the embedded subset's 2,000 test images)")
+                               "cache, else the embedded subset; all hold the 10,000 test images)")
     return parser
 
 

@@ -5,8 +5,8 @@
 1. an explicit ``path`` argument, else the ``GANLIB_MNIST`` environment variable;
 2. Keras' cache (``~/.keras/datasets/mnist.npz``) or, only if the caller passes
    ``allow_download=True``, a download of it; either is checked against Keras' sha256;
-3. the subset embedded in the package (10,000 training and 2,000 test images, balanced
-   over the ten digits), checked against ``ganlib/assets/manifest.json``.
+3. the subset embedded in the package (the first 1,000 training images of each digit and
+   the whole test set of 10,000), checked against ``ganlib/assets/manifest.json``.
 
 So ganlib works offline on a fresh machine, and nothing is ever downloaded unless asked.
 Every file is opened with ``allow_pickle=False`` and checked for its keys, shapes and
@@ -130,7 +130,7 @@ def load_mnist(path: str | Path | None = None, *, allow_download: bool = False) 
 
 
 def load_embedded() -> MNIST:
-    """The MNIST subset shipped inside ganlib (sha256-checked): 10,000 train, 2,000 test images."""
+    """The MNIST subset shipped inside ganlib (sha256-checked): 10,000 train, all 10,000 test images."""
     file = assets.path(EMBEDDED)
     return MNIST(*read_mnist_npz(file), source=f"embedded subset ({file.name})")
 

@@ -163,8 +163,8 @@ def scores(features, probabilities, reference_features) -> dict:
 def evaluate(samples, reference=None, real=None) -> dict:
     """Score uint8 digits (N, 28, 28) against MNIST test images, with the real-data reference.
 
-    ``reference`` defaults to the MNIST test images (all 10,000 when the full MNIST is found,
-    else the embedded subset's 2,000); ``real`` defaults to as many MNIST training images as
+    ``reference`` defaults to the 10,000 MNIST test images (from the full MNIST if found, else
+    from the embedded subset, which holds them all); ``real`` defaults to as many MNIST training images as
     there are samples, scored the same way, so every figure has a real-data value beside it.
     """
     from ganlib.data import load_mnist
