@@ -47,7 +47,7 @@ def test_accuracy_from_logits():
 
 def test_get_datasets_is_the_loader(no_keras_cache):
     (x_train, y_train), (x_test, y_test) = utils.get_datasets()
-    assert x_train.shape == (10_000, 28, 28) and y_test.shape == (2_000,)
+    assert x_train.shape == (10_000, 28, 28) and y_test.shape == (10_000,)
 
 
 def test_moving_average_and_training_curves():
