@@ -26,10 +26,9 @@ from ganlib.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 
 from ganlib import pretrained  # noqa: E402
-from ganlib.data import to_uint8  # noqa: E402
 from ganlib.evaluator import features_and_probabilities  # noqa: E402
 from ganlib.model import CategoricalCode, latent_code  # noqa: E402
-from ganlib.trainer import fixed_noise, restore_gan  # noqa: E402
+from ganlib.trainer import fixed_noise, restore_gan, sample  # noqa: E402
 
 SEED = 2026
 
@@ -37,9 +36,7 @@ SEED = 2026
 def sampler_of(args):
     if args.model:
         return pretrained.load(args.model)
-    gan, last = restore_gan(args.run)
-    epoch = args.epoch or last
-    gan.load_weights(args.run / f"ckpt-{epoch:04d}.weights.h5")
+    gan, _ = restore_gan(args.run, args.epoch)
     return gan.generator if args.raw else gan.sampler
 
 
@@ -49,7 +46,7 @@ def alignment(generator, n: int) -> list[dict]:
         raise SystemExit("this generator has no categorical code (train it with --codes K)")
     z = fixed_noise(n, generator.input_shape[-1], SEED)
     codes = np.asarray(latent_code(z, first.categories))
-    _, probabilities = features_and_probabilities(to_uint8(generator.predict(z, batch_size=1000, verbose=0)))
+    _, probabilities = features_and_probabilities(sample(generator, z))
     entropy = -(probabilities * np.log(np.clip(probabilities, 1e-12, 1.0))).sum(axis=1)
     digits = probabilities.argmax(axis=1)
     lines, agreeing = [], 0

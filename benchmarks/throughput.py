@@ -9,7 +9,7 @@ round by round so that a busy moment on the machine hits them alike.  Each is wa
 and the ratio to the tutorial's step (above 1 means ganlib is faster).  Timed are the steps
 with their batches: for ``fit()``, from its first step's start to its last step's end
 (:class:`StepClock`).  What ``fit()`` spends after its last step is printed apart: on this
-machine it sometimes takes about 8 s to return after its last callback, while its frame is
+machine it sometimes takes 8-17 s to return after its last callback, while its frame is
 torn down (seen with a constant in-memory dataset too; the cause is inside Keras/TensorFlow
 and not pinned down).  ``Trainer`` calls ``fit()`` once per run, so it pays this once per run,
 not per step; timing whole ``fit()`` calls of 40 steps had mixed it into the step rate.

@@ -22,10 +22,10 @@ from ganlib.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 
 from ganlib import pretrained  # noqa: E402
-from ganlib.data import load_mnist, to_uint8  # noqa: E402
+from ganlib.data import load_mnist  # noqa: E402
 from ganlib.metrics import evaluate  # noqa: E402
 from ganlib.model import CategoricalCode  # noqa: E402
-from ganlib.trainer import SAMPLE_BATCH, load_generator  # noqa: E402
+from ganlib.trainer import load_generator, sample  # noqa: E402
 
 THRESHOLDS = (None, 2.0, 1.5, 1.0)
 
@@ -55,9 +55,7 @@ def main() -> None:
         z = truncated_normal(rng, (args.n, generator.input_shape[-1]), threshold)
         if isinstance(generator.layers[0], CategoricalCode):
             z[:, 0] = rng.standard_normal(args.n)
-        images = np.concatenate([np.asarray(generator(z[i:i + SAMPLE_BATCH], training=False))
-                                 for i in range(0, args.n, SAMPLE_BATCH)])
-        report = evaluate(to_uint8(images), reference=mnist.test[0], real=mnist.train[0][: args.n])["samples"]
+        report = evaluate(sample(generator, z), reference=mnist.test[0], real=mnist.train[0][: args.n])["samples"]
         print(json.dumps({"threshold": threshold,
                           **{k: round(v, 3) for k, v in report.items() if k not in ("class_histogram", "n")}}))
 

@@ -120,7 +120,8 @@ def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator") 
 
 
 def make_code_head(codes: int, features: int, name: str = "code_head") -> keras.Sequential:
-    """InfoGAN's Q: the discriminator's last features (N, features) -> code logits (N, codes).
+    """InfoGAN's Q: the discriminator's last features (N, features) -> code outputs (N, codes)
+    (the categorical code's logits, then the continuous codes' predictions).
 
     It shares the discriminator's convolutions (Chen et al. 2016): Dense(128), batch norm,
     LeakyReLU(0.2), Dense(codes).

@@ -280,7 +280,11 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = SAMPLE_BATCH) -
     """Run a generator in inference mode on :func:`fixed_noise`; return uint8 (n, 28, 28)."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"number of samples must be a positive integer, got {n!r}")
-    z = fixed_noise(int(n), generator.input_shape[-1], seed)
+    return sample(generator, fixed_noise(int(n), generator.input_shape[-1], seed), batch_size)
+
+
+def sample(generator, z, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
+    """Run a generator in inference mode on the latent vectors ``z``; return uint8 (len(z), 28, 28)."""
     # Direct calls per batch: on a 2-core CPU about 40% faster than predict() for 10,000 samples.
     batches = [generator(z[start:start + batch_size], training=False) for start in range(0, len(z), batch_size)]
     return to_uint8(np.concatenate([np.asarray(batch) for batch in batches]))
@@ -428,11 +432,16 @@ def _write_json_atomically(path: Path, data: dict) -> None:
     _write_atomically(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
 
 
+def checkpoint_file(directory, epoch: int) -> Path:
+    """Where epoch ``epoch``'s checkpoint lives: ``DIRECTORY/ckpt-EPOCH.weights.h5``."""
+    return Path(directory) / f"ckpt-{epoch:04d}.weights.h5"
+
+
 def save_checkpoint(gan: GAN, directory, epoch: int, config: dict, keep: int | None = 2) -> Path:
     """Write ``ckpt-EPOCH.weights.h5`` and point ``checkpoint.json`` at it (both atomically)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    file = directory / f"ckpt-{epoch:04d}.weights.h5"
+    file = checkpoint_file(directory, epoch)
     _write_atomically(file, gan.save_weights)
     state = {"epoch": epoch, "file": file.name, "sha256": sha256_file(file), "config": config}
     _write_json_atomically(directory / STATE_FILE, state)
@@ -473,8 +482,12 @@ def load_checkpoint(gan: GAN, directory) -> int:
     return state["epoch"]
 
 
-def restore_gan(directory) -> tuple[GAN, int]:
-    """A compiled GAN rebuilt from the settings in ``directory``'s checkpoint, and its epoch."""
+def restore_gan(directory, epoch: int | None = None) -> tuple[GAN, int]:
+    """A compiled GAN rebuilt from the settings in ``directory``'s checkpoint, and its epoch.
+
+    It holds the latest checkpoint's weights, or with ``epoch`` that epoch's (kept by
+    ``keep=None`` / ``--keep 0``).
+    """
     state = read_checkpoint_state(directory)
     if state is None:
         raise CheckpointError(f"no checkpoint in {directory} ({STATE_FILE} missing)")
@@ -484,7 +497,18 @@ def restore_gan(directory) -> tuple[GAN, int]:
               ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"),
               codes=config.get("codes", 0), continuous=config.get("continuous", 0))
     gan.compile()
-    return gan, load_checkpoint(gan, directory)
+    latest = load_checkpoint(gan, directory)
+    if epoch is None or epoch == latest:
+        return gan, latest
+    file = checkpoint_file(directory, epoch)
+    if not file.exists():
+        raise CheckpointError(f"{file} does not exist: only kept epochs can be restored "
+                              "(train with --keep 0 to keep every epoch)")
+    try:
+        gan.load_weights(file)
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"cannot load {file} ({type(error).__name__}: {error})") from None
+    return gan, epoch
 
 
 class SampleGrid(keras.callbacks.Callback):

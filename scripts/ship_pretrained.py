@@ -38,13 +38,7 @@ def main() -> None:
     parser.add_argument("--note", default="", help="anything else about how it was trained")
     args = parser.parse_args()
 
-    gan, epoch = restore_gan(args.run)
-    if args.epoch is not None and args.epoch != epoch:
-        checkpoint = args.run / f"ckpt-{args.epoch:04d}.weights.h5"
-        if not checkpoint.exists():
-            raise SystemExit(f"{checkpoint} does not exist (train with --keep 0 to keep every epoch)")
-        gan.load_weights(checkpoint)
-        epoch = args.epoch
+    gan, epoch = restore_gan(args.run, args.epoch)
     history = [line for line in read_history(args.run) if line["epoch"] <= epoch]
     if len(history) != epoch:
         raise SystemExit(f"{args.run}/history.jsonl has {len(history)} of the {epoch} epochs; cannot time the run")

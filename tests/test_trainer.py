@@ -273,3 +273,20 @@ def test_trainer_rejects_bad_arguments(few_images, tmp_path):
     trainer = Trainer(few_images[:64], out_dir=tmp_path, **SMALL)
     with pytest.raises(ValueError, match="epochs"):
         trainer.train(-1)
+
+
+def test_restore_gan_at_a_kept_epoch(few_images, tmp_path):
+    from ganlib.trainer import checkpoint_file, sample
+
+    trainer = Trainer(few_images[:256], out_dir=tmp_path, keep=None, **SMALL)
+    trainer.train(1)
+    after_one = trainer.gan.generate(4, seed=5)
+    trainer.train(1)
+    assert sorted(p.name for p in tmp_path.glob("ckpt-*")) == [checkpoint_file(tmp_path, e).name for e in (1, 2)]
+    gan, epoch = restore_gan(tmp_path, 1)
+    assert epoch == 1
+    np.testing.assert_array_equal(gan.generate(4, seed=5), after_one)
+    np.testing.assert_array_equal(sample(gan.sampler, fixed_noise(4, seed=5)), after_one)
+    assert restore_gan(tmp_path, 2)[1] == restore_gan(tmp_path)[1] == 2
+    with pytest.raises(CheckpointError, match="only kept epochs"):
+        restore_gan(tmp_path, 7)
