@@ -88,7 +88,10 @@ def train_toy(gan: GAN, data, steps: int, batch_size: int = 256, seed: int = 0, 
 
     Returns the :class:`ganlib.trainer.StepHistory` of the run: ``values[name]`` holds one number
     per step for ``d_loss``, ``g_loss``, ``d_real`` = mean D(x) and ``d_fake`` = mean D(G(z)).
-    Calling it again continues training (optimiser state and noise stream carry on).
+    Calling it again continues training: the optimiser state and the noise stream carry on, but
+    each call starts a new pass over ``data`` in the order given by ``seed``, so two calls of
+    N steps are not the same run as one call of 2N steps (pass a different ``seed`` per call to
+    vary the order).
     """
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
@@ -135,8 +138,9 @@ def mode_coverage(samples, centers, std: float, min_share: float | None = None) 
             "counts": counts}
 
 
-def plot_toy(samples, data=None, centers=None, ax=None, title: str | None = None, limit: float = 3.0):
-    """Scatter ``samples`` (and optionally real ``data`` in grey and the mode ``centers``).
+def plot_toy(samples, data=None, centers=None, ax=None, title: str | None = None, limit: float = 3.0,
+             label: str = "G(z)"):
+    """Scatter ``samples`` (legend ``label``), and optionally real ``data`` in grey and the mode ``centers``.
 
     Draws into ``ax`` and returns it; without ``ax``, draws a new figure and returns the figure
     (so a notebook cell that ends with the call shows it).
@@ -149,7 +153,7 @@ def plot_toy(samples, data=None, centers=None, ax=None, title: str | None = None
         data = np.asarray(data)
         ax.scatter(data[:, 0], data[:, 1], s=2, c="0.75", label="data")
     samples = np.asarray(samples)
-    ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", label="G(z)")
+    ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", label=label)
     if centers is not None:
         centers = np.asarray(centers)
         ax.scatter(centers[:, 0], centers[:, 1], marker="x", c="tab:red", s=30, label="modes")
