@@ -2,8 +2,6 @@
 
 Each function answers one "what does X actually do?" question with numbers rather than words:
 
-* :func:`logit_gradients`: the per-sample gradient of a generator loss with respect to D's logit
-  (the vanishing gradient of the minimax loss);
 * :func:`rebuild`: a copy of a ``keras.Sequential`` with some layers swapped or dropped (a
   discriminator with ReLU instead of leaky ReLU, a generator without batch normalisation);
 * :func:`zero_derivative_share` and :func:`input_gradient_norms`: how much of the backward pass
@@ -24,29 +22,6 @@ from typing import Callable
 import numpy as np
 
 ACTIVATION_TYPES = ("ReLU", "LeakyReLU", "Activation", "ELU", "PReLU", "Softmax")
-
-
-def logit_gradients(loss: Callable, logits) -> np.ndarray:
-    """Per-sample derivative ``d loss_i / d l_i`` of a mean generator loss ``loss(logits)``.
-
-    ``loss`` is a function of a batch of logits that returns the batch mean of a per-sample term,
-    such as :func:`ganlib.losses.generator_loss_minimax`; the derivative of the mean with respect
-    to logit i is ``(1/N) d loss_i / d l_i``, so this returns N times the gradient of the mean.
-    With ``D = sigmoid(l)`` the closed forms are ``-D`` for the minimax loss ``log(1 - D)`` and
-    ``-(1 - D)`` for the non-saturating loss ``-log D``.  Returns float64 with the logits' shape.
-    """
-    import tensorflow as tf
-
-    values = tf.constant(np.asarray(logits, dtype=np.float32))
-    if values.shape.rank == 0 or int(tf.size(values)) == 0:
-        raise ValueError(f"logits must be a non-empty array, got shape {tuple(values.shape)}")
-    with tf.GradientTape() as tape:
-        tape.watch(values)
-        total = loss(values)
-    gradient = tape.gradient(total, values)
-    if gradient is None:
-        raise ValueError("the loss does not depend on the logits (its gradient is None)")
-    return np.asarray(gradient, dtype=np.float64) * int(tf.size(values))
 
 
 def rebuild(model, replace: Callable):
@@ -116,7 +91,7 @@ def input_gradient_norms(model, inputs, training: bool = True) -> np.ndarray:
     """Euclidean norm, per input, of ``d sum(model(x)) / d x``: float64 (N,).
 
     For a discriminator and generated images this is the size of the signal that reaches the
-    generator's output (before the generator loss's own factor, see :func:`logit_gradients`).
+    generator's output (before the generator loss's own factor, see :func:`ganlib.losses.logit_gradients`).
     """
     import tensorflow as tf
 

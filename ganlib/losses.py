@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 from keras import ops
 
 
@@ -86,3 +87,28 @@ def get_loss(loss: str | GANLoss) -> GANLoss:
     if loss not in LOSSES:
         raise ValueError(f"unknown GAN loss {loss!r}; choose one of {sorted(LOSSES)}")
     return LOSSES[loss]
+
+
+def logit_gradients(loss: Callable, logits) -> np.ndarray:
+    """Per-sample derivative ``d loss_i / d l_i`` of a mean generator loss ``loss(logits)``.
+
+    ``loss`` is a function of a batch of logits that returns the batch mean of a per-sample term,
+    such as :func:`ganlib.losses.generator_loss_minimax`; the derivative of the mean with respect
+    to logit i is ``(1/N) d loss_i / d l_i``, so this returns N times the gradient of the mean.
+    With ``D = sigmoid(l)`` the closed forms are ``-D`` for the minimax loss ``log(1 - D)`` and
+    ``-(1 - D)`` for the non-saturating loss ``-log D``.  Returns float64 with the logits' shape
+    (computed in float64 if ``logits`` are float64, else in float32).
+    """
+    import tensorflow as tf
+
+    logits = np.asarray(logits)
+    values = tf.constant(logits.astype(np.float64 if logits.dtype == np.float64 else np.float32))
+    if values.shape.rank == 0 or int(tf.size(values)) == 0:
+        raise ValueError(f"logits must be a non-empty array, got shape {tuple(values.shape)}")
+    with tf.GradientTape() as tape:
+        tape.watch(values)
+        total = loss(values)
+    gradient = tape.gradient(total, values)
+    if gradient is None:
+        raise ValueError("the loss does not depend on the logits (its gradient is None)")
+    return np.asarray(gradient, dtype=np.float64) * int(tf.size(values))

@@ -15,6 +15,7 @@ Both are plain ``keras.Sequential`` stacks of Keras 3 layers, built on creation,
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from ganlib.defaults import DEFAULT_WIDTH, LATENT_DIM
@@ -136,3 +137,56 @@ def make_code_head(codes: int, features: int, name: str = "code_head") -> keras.
         ],
         name=name,
     )
+
+
+def describe_layer(layer) -> str:
+    """One line on what a Keras layer of ganlib's networks does, read from its configuration."""
+    name = type(layer).__name__
+    if isinstance(layer, CategoricalCode):
+        return (f"reads z[0] as a category c of {layer.categories} and replaces it by one_hot(c): "
+                f"InfoGAN's categorical code")
+    if isinstance(layer, layers.Dense):
+        inputs = int(layer.kernel.shape[0])
+        if layer.units == 1:
+            return f"linear map of {inputs:,} numbers to one logit l; D(x) = sigmoid(l)"
+        bias = " + bias" if layer.use_bias else ", no bias (the batch norm after it shifts)"
+        return f"linear map of {inputs:,} numbers to {layer.units:,}{bias}"
+    if isinstance(layer, layers.BatchNormalization):
+        features = int(layer.gamma.shape[0])
+        return (f"normalises each of its {features:,} features over the batch (moving averages at inference), "
+                "then gamma * x + beta: 4 numbers per feature, 2 of them trainable")
+    if isinstance(layer, layers.ReLU):
+        return "max(0, x)"
+    if isinstance(layer, layers.LeakyReLU):
+        return f"max({layer.negative_slope:g} x, x)"
+    if isinstance(layer, layers.Reshape):
+        return f"the same numbers as a {' x '.join(map(str, layer.target_shape))} feature map"
+    if isinstance(layer, layers.Flatten):
+        return "the feature map as one vector of the same numbers (only a reshape)"
+    if isinstance(layer, (layers.Conv2DTranspose, layers.Conv2D)):
+        k, s = layer.kernel_size[0], layer.strides[0]
+        transposed = isinstance(layer, layers.Conv2DTranspose)
+        kind = "transposed convolution" if transposed else "convolution"
+        size = "keeps the size" if s == 1 else (f"{s}x larger" if transposed else f"{s}x smaller")
+        channels = "1 channel" if layer.filters == 1 else f"{layer.filters} channels"
+        text = f"{k}x{k} {kind}, stride {s} ({size}), {channels}"
+        text += " + bias" if layer.use_bias else ", no bias"
+        activation = getattr(layer.activation, "__name__", "linear")
+        return text + (f", then {activation}" if activation != "linear" else "")
+    return name
+
+
+def layer_table(model) -> list[dict]:
+    """One row per layer of a built ``keras.Sequential``: name, output shape, parameters, what it does.
+
+    ``parameters`` counts all weights (``layer.count_params()``), ``trainable`` those the
+    optimiser updates (batch norm's moving mean and variance are not).
+    """
+    rows = []
+    for layer in model.layers:
+        shape = ("N",) + tuple(layer.output.shape[1:])
+        trainable = int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+        rows.append({"layer": layer.name, "output shape": "(" + ", ".join(map(str, shape)) + ")",
+                     "parameters": int(layer.count_params()), "trainable": trainable,
+                     "what it does": describe_layer(layer)})
+    return rows

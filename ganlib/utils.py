@@ -1,7 +1,8 @@
-"""Small helpers the chapters share (the source's ``utils.py``): image grids, GIFs, D accuracy."""
+"""Small helpers the chapters share (the source's ``utils.py``): image grids, GIFs, D accuracy, PNGs, HTML tables."""
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Sequence
@@ -161,3 +162,46 @@ def accuracy(logits, real: bool | np.ndarray) -> float:
     logits = np.asarray(logits, dtype=np.float64).reshape(-1)
     target = np.broadcast_to(np.asarray(real, dtype=bool).reshape(-1), logits.shape)
     return float(np.mean((logits > 0) == target))
+
+
+def png_bytes(images, rows: int = 1, scale: int = 3, invert: bool = True) -> bytes:
+    """A PNG of :func:`ganlib.utils.image_grid` of ``images`` (uint8 or [-1, 1]), each pixel ``scale`` times larger.
+
+    With ``invert`` (the default) strokes are dark on white, as :func:`ganlib.utils.plot_images` draws them.
+    """
+    from PIL import Image
+
+    images = _as_uint8_images(images)
+    cols = math.ceil(len(images) / rows)
+    grid = image_grid(255 - images if invert else images, rows=rows, cols=cols)
+    picture = Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def figure_png(figure, dpi: int = 72) -> bytes:
+    """PNG bytes of a matplotlib figure (for an ``ipywidgets.Image``)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def html_table(rows: list[dict]) -> str:
+    """An HTML table of dict rows: the first row's keys are the columns, integers get thousands
+    separators and are right-aligned, text is escaped.  (HTML rather than Markdown because
+    Jupyter Book renders a notebook's Markdown output as CommonMark, which has no tables.)"""
+    import html
+
+    if not rows:
+        raise ValueError("html_table needs at least one row")
+    columns = list(rows[0])
+
+    def cell(value, tag):
+        number = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        text = f"{value:,}" if number else html.escape(str(value))
+        return f'<{tag} style="text-align: right">{text}</{tag}>' if number else f"<{tag}>{text}</{tag}>"
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(cell(row[c], "td") for c in columns) + "</tr>" for row in rows)
+    return f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -3,41 +3,9 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import layers
 
-from ganlib import demos, losses, model
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-LOGITS = np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0], dtype=np.float32)
-
-
-def test_logit_gradients_minimax_is_minus_d():
-    gradient = demos.logit_gradients(losses.generator_loss_minimax, LOGITS)
-    np.testing.assert_allclose(gradient, -sigmoid(LOGITS.astype(np.float64)), rtol=1e-5, atol=1e-7)
-
-
-def test_logit_gradients_nonsaturating_is_minus_one_minus_d():
-    gradient = demos.logit_gradients(losses.generator_loss_nonsaturating, LOGITS)
-    np.testing.assert_allclose(gradient, -(1.0 - sigmoid(LOGITS.astype(np.float64))), rtol=1e-5, atol=1e-7)
-
-
-def test_logit_gradients_keeps_shape_and_is_per_sample():
-    logits = np.array([[-1.0], [1.0]], dtype=np.float32)
-    gradient = demos.logit_gradients(losses.generator_loss_hinge, logits)
-    assert gradient.shape == (2, 1)
-    np.testing.assert_allclose(gradient, -1.0)  # hinge G loss -mean(l): -1 per sample, whatever N
-
-
-def test_logit_gradients_errors():
-    with pytest.raises(ValueError, match="non-empty"):
-        demos.logit_gradients(losses.generator_loss_minimax, np.zeros((0,), np.float32))
-    with pytest.raises(ValueError, match="does not depend"):
-        demos.logit_gradients(lambda logits: tf.constant(1.0), LOGITS)
+from ganlib import demos, model
 
 
 def test_rebuild_drops_batch_norm_and_keeps_the_original():

@@ -100,3 +100,39 @@ def test_loss_registry():
     assert losses.get_loss(custom) is custom
     with pytest.raises(ValueError, match="unknown GAN loss 'wgan'"):
         losses.get_loss("wgan")
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+LOGITS = np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0], dtype=np.float32)
+
+
+def test_logit_gradients_minimax_is_minus_d():
+    gradient = losses.logit_gradients(losses.generator_loss_minimax, LOGITS)
+    np.testing.assert_allclose(gradient, -_sigmoid(LOGITS.astype(np.float64)), rtol=1e-5, atol=1e-7)
+
+
+def test_logit_gradients_nonsaturating_is_minus_one_minus_d():
+    gradient = losses.logit_gradients(losses.generator_loss_nonsaturating, LOGITS)
+    np.testing.assert_allclose(gradient, -(1.0 - _sigmoid(LOGITS.astype(np.float64))), rtol=1e-5, atol=1e-7)
+
+
+def test_logit_gradients_keeps_shape_and_is_per_sample():
+    logits = np.array([[-1.0], [1.0]], dtype=np.float32)
+    gradient = losses.logit_gradients(losses.generator_loss_hinge, logits)
+    assert gradient.shape == (2, 1)
+    np.testing.assert_allclose(gradient, -1.0)  # hinge G loss -mean(l): -1 per sample, whatever N
+
+
+def test_logit_gradients_errors():
+    with pytest.raises(ValueError, match="non-empty"):
+        losses.logit_gradients(losses.generator_loss_minimax, np.zeros((0,), np.float32))
+    with pytest.raises(ValueError, match="does not depend"):
+        losses.logit_gradients(lambda logits: tf.constant(1.0), LOGITS)
+
+
+def test_logit_gradients_in_float64_match_the_closed_form_exactly():
+    logits = np.linspace(-10.0, 10.0, 41)
+    gradient = losses.logit_gradients(losses.generator_loss_minimax, logits)
+    np.testing.assert_allclose(gradient, -_sigmoid(logits), rtol=1e-12)

@@ -1,9 +1,8 @@
-import math
 
 import numpy as np
 import pytest
 
-from ganlib import widgets
+from ganlib import latent, model, utils, widgets
 from ganlib.losses import LOSSES
 from ganlib.model import latent_code, make_generator
 from ganlib.trainer import METRIC_NAMES, fixed_noise
@@ -20,10 +19,10 @@ def gaussian_pair(d=100, seed=0):
 
 def test_lerp_closed_form_and_shapes():
     a, b = np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, -1.0])
-    np.testing.assert_allclose(widgets.lerp(a, b, 0.0), a)
-    np.testing.assert_allclose(widgets.lerp(a, b, 1.0), b)
-    np.testing.assert_allclose(widgets.lerp(a, b, 0.25), [1.5, 2.0, 2.0])
-    path = widgets.lerp(a, b, np.linspace(0, 1, 5))
+    np.testing.assert_allclose(latent.lerp(a, b, 0.0), a)
+    np.testing.assert_allclose(latent.lerp(a, b, 1.0), b)
+    np.testing.assert_allclose(latent.lerp(a, b, 0.25), [1.5, 2.0, 2.0])
+    path = latent.lerp(a, b, np.linspace(0, 1, 5))
     assert path.shape == (5, 3)
     np.testing.assert_allclose(path[2], (a + b) / 2)
 
@@ -31,89 +30,89 @@ def test_lerp_closed_form_and_shapes():
 def test_slerp_endpoints_and_orthogonal_closed_form():
     a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     t = np.linspace(0, 1, 7)
-    path = widgets.slerp(a, b, t)
+    path = latent.slerp(a, b, t)
     # A quarter circle at constant angular speed: (cos(t pi/2), sin(t pi/2)).
     np.testing.assert_allclose(path, np.stack([np.cos(t * np.pi / 2), np.sin(t * np.pi / 2)], axis=1), atol=1e-12)
     z_a, z_b = gaussian_pair()
-    np.testing.assert_allclose(widgets.slerp(z_a, z_b, 0.0), z_a, atol=1e-12)
-    np.testing.assert_allclose(widgets.slerp(z_a, z_b, 1.0), z_b, atol=1e-12)
+    np.testing.assert_allclose(latent.slerp(z_a, z_b, 0.0), z_a, atol=1e-12)
+    np.testing.assert_allclose(latent.slerp(z_a, z_b, 1.0), z_b, atol=1e-12)
 
 
 def test_slerp_keeps_the_norm_of_equal_norm_endpoints_and_lerp_does_not():
     z_a, z_b = gaussian_pair()
     z_b = z_b / np.linalg.norm(z_b) * np.linalg.norm(z_a)  # equal norms
     t = np.linspace(0, 1, 11)
-    norms = np.linalg.norm(widgets.slerp(z_a, z_b, t), axis=1)
+    norms = np.linalg.norm(latent.slerp(z_a, z_b, t), axis=1)
     np.testing.assert_allclose(norms, np.linalg.norm(z_a), rtol=1e-12)
     # The angle to z_a grows linearly in t.
-    path = widgets.slerp(z_a, z_b, t)
+    path = latent.slerp(z_a, z_b, t)
     cos = path @ z_a / (np.linalg.norm(path, axis=1) * np.linalg.norm(z_a))
     angles = np.arccos(np.clip(cos, -1, 1))
     np.testing.assert_allclose(angles, t * angles[-1], atol=1e-9)
     # Linear interpolation cuts through the inside of the shell: for near-orthogonal Gaussian
     # endpoints the midpoint's norm is about 1/sqrt(2) of theirs.
-    midpoint = np.linalg.norm(widgets.lerp(z_a, z_b, 0.5))
+    midpoint = np.linalg.norm(latent.lerp(z_a, z_b, 0.5))
     assert midpoint < 0.85 * np.linalg.norm(z_a)
 
 
 def test_slerp_degenerate_endpoints():
     a = np.array([1.0, 2.0, 2.0])
-    np.testing.assert_allclose(widgets.slerp(a, 2 * a, 0.5), 1.5 * a)  # parallel: the same path as lerp
+    np.testing.assert_allclose(latent.slerp(a, 2 * a, 0.5), 1.5 * a)  # parallel: the same path as lerp
     with pytest.raises(ValueError, match="opposite"):
-        widgets.slerp(a, -a, 0.5)
+        latent.slerp(a, -a, 0.5)
     with pytest.raises(ValueError, match="zero"):
-        widgets.slerp(a, np.zeros(3), 0.5)
+        latent.slerp(a, np.zeros(3), 0.5)
     with pytest.raises(ValueError, match="same shape"):
-        widgets.slerp(a, np.ones(4), 0.5)
+        latent.slerp(a, np.ones(4), 0.5)
     with pytest.raises(ValueError, match="latent vector"):
-        widgets.lerp(np.ones((2, 3)), np.ones((2, 3)), 0.5)
+        latent.lerp(np.ones((2, 3)), np.ones((2, 3)), 0.5)
 
 
 def test_interpolate_shapes_methods_and_errors():
     z_a, z_b = gaussian_pair()
-    for method in widgets.INTERPOLATIONS:
-        path = widgets.interpolate(z_a, z_b, 9, method)
+    for method in latent.INTERPOLATIONS:
+        path = latent.interpolate(z_a, z_b, 9, method)
         assert path.shape == (9, 100) and path.dtype == np.float32
         np.testing.assert_allclose(path[0], z_a, rtol=1e-6)
         np.testing.assert_allclose(path[-1], z_b, rtol=1e-6)
-    assert not np.allclose(widgets.interpolate(z_a, z_b, 3, "slerp")[1], widgets.interpolate(z_a, z_b, 3, "linear")[1])
+    assert not np.allclose(latent.interpolate(z_a, z_b, 3, "slerp")[1], latent.interpolate(z_a, z_b, 3, "linear")[1])
     with pytest.raises(ValueError, match="linear"):
-        widgets.interpolate(z_a, z_b, 9, "cubic")
+        latent.interpolate(z_a, z_b, 9, "cubic")
     for steps in (1, 0, 2.5, True):
         with pytest.raises(ValueError, match="steps"):
-            widgets.interpolate(z_a, z_b, steps)
+            latent.interpolate(z_a, z_b, steps)
 
 
 def test_walk_moves_one_coordinate_only():
     z = fixed_noise(1, 100, seed=3)[0]
-    out = widgets.walk(z, 7, [-2.0, 0.0, 2.0])
+    out = latent.walk(z, 7, [-2.0, 0.0, 2.0])
     assert out.shape == (3, 100) and out.dtype == np.float32
     np.testing.assert_array_equal(out[:, 7], [-2.0, 0.0, 2.0])
     np.testing.assert_array_equal(np.delete(out, 7, axis=1), np.repeat(np.delete(z, 7)[None], 3, axis=0))
     for coordinate in (-1, 100, 1.0):
         with pytest.raises(ValueError, match="0 to 99"):
-            widgets.walk(z, coordinate, [0.0])
+            latent.walk(z, coordinate, [0.0])
     with pytest.raises(ValueError, match="non-empty"):
-        widgets.walk(z, 0, [])
+        latent.walk(z, 0, [])
 
 
 def test_category_values_select_each_category():
     for categories in (2, 10):
-        values = widgets.category_values(categories)
-        z = widgets.walk(fixed_noise(1, 12, seed=0)[0], 0, values)
+        values = latent.category_values(categories)
+        z = latent.walk(fixed_noise(1, 12, seed=0)[0], 0, values)
         np.testing.assert_array_equal(np.asarray(latent_code(z, categories)), np.arange(categories))
-    np.testing.assert_allclose(widgets.category_values(2), [-0.6744897501960817, 0.6744897501960817])
+    np.testing.assert_allclose(latent.category_values(2), [-0.6744897501960817, 0.6744897501960817])
     with pytest.raises(ValueError, match=">= 2"):
-        widgets.category_values(1)
+        latent.category_values(1)
 
 
 def test_code_layout():
     info = make_generator(latent_dim=12, width=1, codes=10)
-    assert widgets.code_layout(info, continuous=2) == {"latent_dim": 12, "categories": 10, "continuous": [1, 2]}
+    assert latent.code_layout(info, continuous=2) == {"latent_dim": 12, "categories": 10, "continuous": [1, 2]}
     plain = make_generator(latent_dim=12, width=1)
-    assert widgets.code_layout(plain, continuous=1) == {"latent_dim": 12, "categories": 0, "continuous": [0]}
+    assert latent.code_layout(plain, continuous=1) == {"latent_dim": 12, "categories": 0, "continuous": [0]}
     with pytest.raises(ValueError, match="0 to 11"):
-        widgets.code_layout(info, continuous=12)
+        latent.code_layout(info, continuous=12)
 
 
 # ---- the latent explorer -----------------------------------------------------------------------
@@ -148,17 +147,17 @@ def test_latent_explorer_draws_and_redraws(small_infogan):
 
 
 def test_walk_path_directions(small_infogan):
-    layout = widgets.code_layout(small_infogan, 2)
+    layout = latent.code_layout(small_infogan, 2)
     z = fixed_noise(1, 16, seed=1)[0]
-    moved, values = widgets.walk_path(z, layout, "code")
+    moved, values = latent.walk_path(z, layout, "code")
     assert moved.shape == (4, 16)
     np.testing.assert_array_equal(np.asarray(latent_code(moved, 4)), np.arange(4))
-    moved, values = widgets.walk_path(z, layout, "continuous 1", span=2.0, steps=5)
+    moved, values = latent.walk_path(z, layout, "continuous 1", span=2.0, steps=5)
     np.testing.assert_allclose(moved[:, 1], [-2, -1, 0, 1, 2])
     with pytest.raises(ValueError, match="no categorical code"):
-        widgets.walk_path(z, widgets.code_layout(make_generator(16, 1)), "code")
+        latent.walk_path(z, latent.code_layout(make_generator(16, 1)), "code")
     with pytest.raises(ValueError, match="continuous codes"):
-        widgets.walk_path(z, layout, "continuous 3")
+        latent.walk_path(z, layout, "continuous 3")
 
 
 # ---- the training playground -------------------------------------------------------------------
@@ -232,16 +231,16 @@ def test_stroke_stats_closed_forms():
     for i in range(4, 24):
         rising[27 - i, i] = 255  # x = y: one pixel right per pixel up, "/"
     falling = rising[:, ::-1]  # mirrored: "\"
-    stats = widgets.stroke_stats(np.stack([blank, full, upright, rising, falling]))
+    stats = latent.stroke_stats(np.stack([blank, full, upright, rising, falling]))
     np.testing.assert_allclose(stats["ink"], [0.0, 1.0, 40 / 784, 20 / 784, 20 / 784])
     np.testing.assert_allclose(stats["slant"], [0.0, 0.0, 0.0, 1.0, -1.0], atol=1e-12)
     # [-1, 1] floats are read as model-range images: -1 is no ink.
-    np.testing.assert_allclose(widgets.stroke_stats(np.full((2, 28, 28, 1), -1.0))["ink"], 0.0)
+    np.testing.assert_allclose(latent.stroke_stats(np.full((2, 28, 28, 1), -1.0))["ink"], 0.0)
 
 
 def test_layer_table_counts_parameters_by_hand():
     generator = make_generator(latent_dim=10, width=2)
-    rows = {row["layer"]: row for row in widgets.layer_table(generator)}
+    rows = {row["layer"]: row for row in model.layer_table(generator)}
     dense = next(row for row in rows.values() if row["what it does"].startswith("linear map"))
     assert dense["parameters"] == 10 * 7 * 7 * 8 and dense["output shape"] == "(N, 392)"  # no bias
     last = list(rows.values())[-1]
@@ -250,12 +249,12 @@ def test_layer_table_counts_parameters_by_hand():
     norms = [row for row in rows.values() if row["what it does"].startswith("normalises")]
     assert [(row["parameters"], row["trainable"]) for row in norms] == [(4 * 392, 2 * 392), (16, 8), (8, 4)]
     assert sum(row["parameters"] for row in rows.values()) == generator.count_params()
-    table = widgets.html_table(widgets.layer_table(generator))
+    table = utils.html_table(model.layer_table(generator))
     assert table.startswith('<table class="table"><thead><tr><th>layer</th><th>output shape</th>')
     assert table.count("<tr>") == 1 + len(generator.layers) and '<td style="text-align: right">3,920</td>' in table
-    assert "&lt;b&gt;" in widgets.html_table([{"a": "<b>"}])  # text is escaped
+    assert "&lt;b&gt;" in utils.html_table([{"a": "<b>"}])  # text is escaped
     with pytest.raises(ValueError, match="at least one row"):
-        widgets.html_table([])
+        utils.html_table([])
 
 
 def linear_toy_generator():
@@ -272,20 +271,20 @@ def linear_toy_generator():
 
 def test_walk_effects_closed_form():
     z = fixed_noise(8, 3, seed=0)
-    effects = widgets.walk_effects(linear_toy_generator(), z, [0, 1, 2], low=-2.5, high=2.5)
+    effects = latent.walk_effects(linear_toy_generator(), z, [0, 1, 2], low=-2.5, high=2.5)
     np.testing.assert_array_equal(effects["coordinate"], [0, 1, 2])
     assert effects["ink"][0] == 0.0 and effects["ink"][2] == 0.0  # ignored coordinates change nothing
     # ink = mean((x + 1) / 2) for x = tanh(0.2 z1), up to the rounding to uint8 (1/255).
     assert effects["ink"][1] == pytest.approx(np.tanh(0.5), abs=1 / 255)
     np.testing.assert_allclose(effects["slant"], 0.0, atol=1e-12)  # uniform images have no slant
     with pytest.raises(ValueError, match="0..2"):
-        widgets.walk_effects(linear_toy_generator(), z, [3])
+        latent.walk_effects(linear_toy_generator(), z, [3])
 
 
 def test_category_digits_rows_are_shares(small_infogan):
-    table = widgets.category_digits(small_infogan, fixed_noise(20, 16, seed=0))
+    table = latent.category_digits(small_infogan, fixed_noise(20, 16, seed=0))
     assert table.shape == (4, 10)
     np.testing.assert_allclose(table.sum(axis=1), 1.0)
     assert ((table * 20) % 1 == 0).all()  # counts of 20 samples
     with pytest.raises(ValueError, match="no categorical code"):
-        widgets.category_digits(make_generator(16, 1), fixed_noise(4, 16))
+        latent.category_digits(make_generator(16, 1), fixed_noise(4, 16))
