@@ -89,17 +89,19 @@ def plot_images(images, path: str | Path | None = None, rows: int | None = None,
     count = len(images)
     cols = cols or math.ceil(math.sqrt(count))
     rows = rows or math.ceil(count / cols)
-    figure = new_figure(figsize=(cols * 0.9, rows * 0.9 + (0.4 if title else 0)))
+    height = rows * (0.9 + (0.2 if labels is not None else 0)) + (0.4 if title else 0)
+    figure = new_figure(figsize=(cols * 0.9, height))
     axes = figure.subplots(rows, cols, squeeze=False)
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index < count:
-            axis.imshow(images[index], cmap="gray_r", vmin=0, vmax=255)
+            axis.imshow(images[index], cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
             if labels is not None:
                 axis.set_title(str(labels[index]), fontsize=8, pad=2)
     if title:
         figure.suptitle(title)
-    figure.tight_layout(pad=0.2)
+    # Keep the top 0.4 inch for the title, so it does not overlap the first row's labels.
+    figure.tight_layout(pad=0.2, rect=(0, 0, 1, 1 - 0.4 / height if title else 1))
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=100)
