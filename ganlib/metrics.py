@@ -104,16 +104,21 @@ def confident_share(probabilities, threshold: float = 0.9) -> float:
     return float(np.mean(_check_probabilities(probabilities).max(axis=1) >= threshold))
 
 
-def _pairwise_sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def pairwise_sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances ``|a_i - b_j|^2 = |a_i|^2 + |b_j|^2 - 2 a_i . b_j``, shape (len(a), len(b))."""
     sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
     return np.maximum(sq, 0.0)
 
 
-def _knn_radii(features: np.ndarray, k: int, block: int) -> np.ndarray:
-    """Squared distance of each point to its k-th nearest neighbour in the same set (itself excluded)."""
+def knn_radii(features: np.ndarray, k: int = 3, block: int = 1000) -> np.ndarray:
+    """Squared distance of each point to its k-th nearest neighbour in the same set (itself excluded).
+
+    These are the radii of the balls that :func:`precision_recall` puts around each point
+    (Kynkaanniemi et al. 2019); ``block`` rows of distances are computed at a time.
+    """
     radii = np.empty(len(features))
     for start in range(0, len(features), block):
-        d = _pairwise_sq_distances(features[start:start + block], features)
+        d = pairwise_sq_distances(features[start:start + block], features)
         radii[start:start + block] = np.partition(d, k, axis=1)[:, k]  # column 0 is the point itself
     return radii
 
@@ -122,7 +127,7 @@ def _coverage(queries: np.ndarray, support: np.ndarray, radii: np.ndarray, block
     """Share of queries inside at least one support ball (centre support[j], squared radius radii[j])."""
     inside = np.zeros(len(queries), bool)
     for start in range(0, len(queries), block):
-        d = _pairwise_sq_distances(queries[start:start + block], support)
+        d = pairwise_sq_distances(queries[start:start + block], support)
         inside[start:start + block] = (d <= radii[None, :]).any(axis=1)
     return float(inside.mean())
 
@@ -139,8 +144,8 @@ def precision_recall(real_features, fake_features, k: int = 3, block: int = 1000
     fake = np.asarray(fake_features, np.float64)
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1] or min(len(real), len(fake)) <= k:
         raise DataError(f"need two feature sets (N, D) with the same D and N > k={k}, got {real.shape}, {fake.shape}")
-    precision = _coverage(fake, real, _knn_radii(real, k, block), block)
-    recall = _coverage(real, fake, _knn_radii(fake, k, block), block)
+    precision = _coverage(fake, real, knn_radii(real, k, block), block)
+    recall = _coverage(real, fake, knn_radii(fake, k, block), block)
     return precision, recall
 
 

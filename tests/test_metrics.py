@@ -95,3 +95,13 @@ def test_singular_covariances_are_regularised_without_warnings():
         assert metrics.fid(features, features) == pytest.approx(0, abs=1e-4)
         shifted = features + np.array([1.0, 0, 0, 0, 0])
         assert metrics.fid(shifted, features) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_pairwise_sq_distances_and_knn_radii_closed_forms():
+    points = np.array([[0.0], [1.0], [3.0], [7.0]])
+    distances = metrics.pairwise_sq_distances(points, points)
+    np.testing.assert_allclose(distances, (points - points.T) ** 2)
+    # Nearest neighbours (itself excluded): 0 -> 1 (1), 1 -> 0 (1), 3 -> 1 (4), 7 -> 3 (16).
+    np.testing.assert_allclose(metrics.knn_radii(points, k=1, block=3), [1.0, 1.0, 4.0, 16.0])
+    # Second nearest: 0 -> 3 (9), 1 -> 3 (4), 3 -> 0 (9), 7 -> 1 (36); blocks do not change it.
+    np.testing.assert_allclose(metrics.knn_radii(points, k=2, block=1), [9.0, 4.0, 9.0, 36.0])
