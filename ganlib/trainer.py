@@ -334,6 +334,13 @@ class StepHistory(keras.callbacks.Callback):
         self.epoch_ends: list[int] = []
         self._previous: dict[str, float] = {}
 
+    def on_train_begin(self, logs=None):
+        steps = int(getattr(self.model, "steps_per_execution", 1) or 1)
+        if steps != 1:
+            raise ValueError(f"StepHistory records every step, but the model was compiled with "
+                             f"steps_per_execution={steps}, so Keras reports only every {steps}th step; "
+                             "compile with steps_per_execution=1 or leave StepHistory out")
+
     def on_epoch_begin(self, epoch, logs=None):
         self._previous = {}
 

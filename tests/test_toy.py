@@ -94,3 +94,17 @@ def test_the_same_seed_trains_the_same_toy_gan():
         toy.train_toy(gan, data, 30, seed=5)
         runs.append(toy.toy_samples(gan.generator, 100))
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_step_history_refuses_models_that_report_every_nth_step():
+    import keras
+    import tensorflow as tf
+
+    from ganlib.trainer import StepHistory
+
+    gan = toy.make_toy_gan(hidden=8)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3),
+                steps_per_execution=4)
+    batches = tf.data.Dataset.from_tensor_slices(toy.ring_of_gaussians(512)).batch(256).repeat()
+    with pytest.raises(ValueError, match="steps_per_execution=4"):
+        gan.fit(batches, steps_per_epoch=8, epochs=1, verbose=0, callbacks=[StepHistory(names=toy.TOY_METRICS)])
