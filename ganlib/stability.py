@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from ganlib.model import make_discriminator, make_generator
-from ganlib.toy import make_mlp_generator, mode_coverage, ring_centers, toy_samples
+from ganlib.toy import make_mlp_generator, mode_coverage, ring_centers, toy_batches, toy_samples
 from ganlib.trainer import GAN
 
 VARIANTS = ("plain", "pacgan", "minibatch-std", "spectral-norm", "instance-noise", "ttur", "hinge")
@@ -190,9 +189,7 @@ def coverage_over_time(gan: GAN, data, steps: int, every: int, *, std: float = 0
     if every < 1 or steps % every:
         raise ValueError(f"steps ({steps}) must be a positive multiple of every ({every})")
     centers = ring_centers() if centers is None else centers
-    data = np.asarray(data, dtype=np.float32)
-    if data.ndim != 2 or len(data) < batch_size:
-        raise ValueError(f"data must be a float array (n, d) with n >= batch_size={batch_size}, got shape {data.shape}")
+    toy_batches(data, batch_size)  # checks the data before any training
     min_share = 1.0 / (4 * len(centers))
     networks = {"generator": gan.generator}
     if gan.generator_ema is not None:
@@ -200,14 +197,11 @@ def coverage_over_time(gan: GAN, data, steps: int, every: int, *, std: float = 0
     result = {"steps": [], **{name: {"modes": [], "high_quality": [], "counts": [], "covered": []}
                               for name in networks}}
     for k in range(steps // every):
-        batches = (tf.data.Dataset.from_tensor_slices(data)  # a new shuffle seed per stretch
-                   .shuffle(len(data), seed=seed * 1000 + k, reshuffle_each_iteration=True)
-                   .repeat().batch(batch_size, drop_remainder=True))
+        batches = toy_batches(data, batch_size, seed=seed * 1000 + k)  # a new shuffle seed per stretch
         gan.fit(batches, epochs=1, steps_per_epoch=every, verbose=0, shuffle=False)  # the dataset shuffles
         result["steps"].append((k + 1) * every)
         for name, network in networks.items():
             coverage = mode_coverage(toy_samples(network, n_samples, seed=sample_seed), centers, std, min_share)
-            coverage["covered"] = coverage["counts"] >= min_share * n_samples
             for key in ("modes", "high_quality", "counts", "covered"):
                 result[name][key].append(coverage[key])
     return {"steps": np.asarray(result["steps"]),

@@ -83,6 +83,16 @@ def make_toy_gan(*, latent_dim: int = 2, data_dim: int = 2, hidden: int = 128, d
     return gan
 
 
+def toy_batches(data, batch_size: int = 256, seed: int = 0) -> tf.data.Dataset:
+    """An endless ``tf.data`` stream of batches of ``data`` (float (n, d)), reshuffled each pass in the order of ``seed``."""
+    data = np.asarray(data, dtype=np.float32)
+    if data.ndim != 2 or len(data) < batch_size:
+        raise ValueError(f"data must be a float array (n, d) with n >= batch_size={batch_size}, got shape {data.shape}")
+    return (tf.data.Dataset.from_tensor_slices(data)
+            .shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
+            .repeat().batch(batch_size, drop_remainder=True))
+
+
 def train_toy(gan: GAN, data, steps: int, batch_size: int = 256, seed: int = 0, callbacks=()) -> StepHistory:
     """Train ``gan`` for ``steps`` steps on batches drawn (with reshuffling) from ``data`` (float (n, d)).
 
@@ -95,12 +105,7 @@ def train_toy(gan: GAN, data, steps: int, batch_size: int = 256, seed: int = 0, 
     """
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    data = np.asarray(data, dtype=np.float32)
-    if data.ndim != 2 or len(data) < batch_size:
-        raise ValueError(f"data must be a float array (n, d) with n >= batch_size={batch_size}, got shape {data.shape}")
-    dataset = (tf.data.Dataset.from_tensor_slices(data)
-               .shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
-               .repeat().batch(batch_size, drop_remainder=True))
+    dataset = toy_batches(data, batch_size, seed)
     history = StepHistory(names=TOY_METRICS)
     gan.fit(dataset, epochs=1, steps_per_epoch=int(steps), verbose=0, shuffle=False,  # the dataset shuffles
             callbacks=[history, *callbacks])
@@ -120,8 +125,8 @@ def mode_coverage(samples, centers, std: float, min_share: float | None = None) 
     ``3 * std`` of that centre. A mode is *covered* if it holds at least ``min_share`` of the
     samples as high-quality samples; the default, ``1 / (4 * modes)``, is a quarter of its fair share.
 
-    Returns ``modes`` (number covered), ``high_quality`` (share of high-quality samples) and
-    ``counts`` (high-quality samples per mode, int array).
+    Returns ``modes`` (number covered), ``high_quality`` (share of high-quality samples),
+    ``counts`` (high-quality samples per mode, int array) and ``covered`` (bool array, per mode).
     """
     samples = np.asarray(samples, dtype=np.float64)
     centers = np.asarray(centers, dtype=np.float64)
@@ -133,9 +138,11 @@ def mode_coverage(samples, centers, std: float, min_share: float | None = None) 
     nearest = distances.argmin(axis=1)
     good = distances[np.arange(len(samples)), nearest] <= 3.0 * std
     counts = np.bincount(nearest[good], minlength=len(centers))
-    return {"modes": int((counts >= min_share * len(samples)).sum()),
+    covered = counts >= min_share * len(samples)
+    return {"modes": int(covered.sum()),
             "high_quality": float(good.mean()),
-            "counts": counts}
+            "counts": counts,
+            "covered": covered}
 
 
 def plot_toy(samples, data=None, centers=None, ax=None, title: str | None = None, limit: float = 3.0,
