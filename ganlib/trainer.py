@@ -162,9 +162,23 @@ class GAN(keras.Model):
         key = tf.stack([tf.constant(self.seed, tf.int64), 2 * step + stream])
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=key)
 
-    def train_step(self, data):
+    def real_input(self, data):
+        """D's input for a batch from the dataset, and the batch size: here the images (any labels
+        are ignored).  A hook: :class:`ganlib.apps.conditional.ConditionalGAN` returns (images, labels)."""
         real = data[0] if isinstance(data, (tuple, list)) else data
-        batch_size = tf.shape(real)[0]
+        return real, tf.shape(real)[0]
+
+    def generator_input(self, batch_size, stream: int):
+        """What G reads in this step: the noise.  A hook (a conditional GAN adds labels)."""
+        return self.noise(batch_size, stream)
+
+    def fake_input(self, fake, inputs):
+        """D's input for the fakes G made from ``inputs``: the images.  A hook (a conditional GAN
+        pairs them with the labels they were made for)."""
+        return fake
+
+    def train_step(self, data):
+        real, batch_size = self.real_input(data)
         step = self.simultaneous_step if self.update == "simultaneous" else self.alternating_step
         d_loss, g_loss, real_logits, fake_logits, info_loss = step(real, batch_size)
         if self.generator_ema is not None:
@@ -210,12 +224,12 @@ class GAN(keras.Model):
 
     def alternating_step(self, real, batch_size):
         """A D update on G(z), then a G update on fresh noise against the updated D."""
-        z = self.noise(batch_size, 0)
+        z = self.generator_input(batch_size, 0)
         fake = self.generator(z, training=True)
         info_loss = None
         with tf.GradientTape() as tape:
             real_logits, _ = self.critic(real)
-            fake_logits, features = self.critic(fake)
+            fake_logits, features = self.critic(self.fake_input(fake, z))
             d_loss = self.gan_loss.d(real_logits, fake_logits)
             total = d_loss
             if self.infogan:
@@ -224,9 +238,9 @@ class GAN(keras.Model):
         d_vars = self.d_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(total, d_vars), d_vars))
 
-        z = self.noise(batch_size, 1)
+        z = self.generator_input(batch_size, 1)
         with tf.GradientTape() as tape:
-            g_logits, features = self.critic(self.generator(z, training=True))
+            g_logits, features = self.critic(self.fake_input(self.generator(z, training=True), z))
             g_loss = self.gan_loss.g(g_logits)
             total = g_loss + self.info_loss(z, features) if self.infogan else g_loss
         g_vars = self.generator.trainable_variables
@@ -235,12 +249,12 @@ class GAN(keras.Model):
 
     def simultaneous_step(self, real, batch_size):
         """Both updates from one forward pass on one noise batch (the TensorFlow tutorial's step)."""
-        z = self.noise(batch_size, 0)
+        z = self.generator_input(batch_size, 0)
         info_loss = None
         with tf.GradientTape(persistent=True) as tape:
             fake = self.generator(z, training=True)
             real_logits, _ = self.critic(real)
-            fake_logits, features = self.critic(fake)
+            fake_logits, features = self.critic(self.fake_input(fake, z))
             d_loss = self.gan_loss.d(real_logits, fake_logits)
             g_loss = self.gan_loss.g(fake_logits)
             d_total, g_total = d_loss, g_loss
@@ -531,7 +545,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.n, self.seed, self.gif = n, seed, gif
 
     def on_epoch_end(self, epoch, logs=None):
-        save_samples(self.model.sampler, self.directory / f"samples-{epoch + 1:04d}.png", self.n, self.seed)
+        save_grid(self.model.generate(self.n, seed=self.seed), self.directory / f"samples-{epoch + 1:04d}.png")
 
     def on_train_end(self, logs=None):
         frames = sorted(self.directory.glob("samples-*.png"))
@@ -556,13 +570,14 @@ class Trainer:
     (:class:`EpochLog`) per epoch and, after
     :meth:`train`, ``generator.weights.h5``.  A directory that already holds a run is only
     continued with ``resume=True``, never overwritten (``resume=True`` on a directory without
-    a run starts a new one there).
+    a run starts a new one there).  With ``labels`` the batches are ``(images, labels)`` (a plain
+    GAN ignores them); subclasses build another model by overriding :meth:`make_gan`.
     """
 
     def __init__(self, images=None, *, out_dir="runs/dcgan", batch_size: int = DEFAULT_BATCH_SIZE, seed: int = 0,
                  width: int = DEFAULT_WIDTH, latent_dim: int = LATENT_DIM, loss="non-saturating",
                  ema_decay: float | None = DEFAULT_EMA_DECAY, update: str = "alternating", codes: int = 0,
-                 continuous: int = 0, resume: bool = False, gif: bool = False,
+                 continuous: int = 0, labels=None, resume: bool = False, gif: bool = False,
                  checkpoints: bool = True, keep: int | None = 2,
                  callbacks=(), verbose: int | str = "auto"):
         if images is None:
@@ -570,6 +585,7 @@ class Trainer:
 
             images = load_mnist().train[0]
         self.images = images
+        self.labels = labels
         self.out_dir = Path(out_dir)
         self.batch_size = batch_size
         self.seed = int(seed)
@@ -582,8 +598,7 @@ class Trainer:
             raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
 
         keras.utils.set_random_seed(self.seed)
-        self.gan = GAN(latent_dim=latent_dim, width=width, loss=loss, seed=self.seed, ema_decay=ema_decay,
-                       update=update, codes=codes, continuous=continuous)
+        self.gan = self.make_gan()
         self.gan.compile()
         self.epoch = 0
         state = read_checkpoint_state(self.out_dir)
@@ -606,6 +621,12 @@ class Trainer:
             self.callbacks.insert(1, GANCheckpoint(self.out_dir, self.config, keep=keep))
         self.images_per_second = None  # measured by train()
 
+    def make_gan(self) -> GAN:
+        """The model to train, built from ``self.config`` (a hook: subclasses train other GANs)."""
+        c = self.config
+        return GAN(latent_dim=c["latent_dim"], width=c["width"], loss=c["loss"], seed=c["seed"],
+                   ema_decay=c["ema_decay"], update=c["update"], codes=c["codes"], continuous=c["continuous"])
+
     @property
     def generator(self):
         return self.gan.generator
@@ -624,7 +645,7 @@ class Trainer:
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
         first, last = self.epoch, self.epoch + int(epochs)
-        dataset = make_dataset(self.images, self.batch_size, seed=self.seed, first_epoch=first)
+        dataset = make_dataset(self.images, self.batch_size, seed=self.seed, labels=self.labels, first_epoch=first)
         start = time.perf_counter()
         history = self.gan.fit(dataset, epochs=last, initial_epoch=first, steps_per_epoch=self.steps_per_epoch,
                                callbacks=self.callbacks, verbose=self.verbose, shuffle=False)
@@ -648,7 +669,7 @@ class Trainer:
 
     def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
         """Save a grid of ``n`` samples from the fixed noise as ``image_at_epoch_EPOCH.png``."""
-        return save_samples(self.gan.sampler, self.out_dir / f"image_at_epoch_{epoch:04d}.png", n, self.seed)
+        return save_grid(self.gan.generate(n, seed=self.seed), self.out_dir / f"image_at_epoch_{epoch:04d}.png")
 
 
 def save_generator(gan: GAN, path, config: dict) -> Path:

@@ -290,3 +290,20 @@ def test_restore_gan_at_a_kept_epoch(few_images, tmp_path):
     assert restore_gan(tmp_path, 2)[1] == restore_gan(tmp_path)[1] == 2
     with pytest.raises(CheckpointError, match="only kept epochs"):
         restore_gan(tmp_path, 7)
+
+
+def test_hooks_leave_the_plain_gan_unchanged(few_images, mnist):
+    """The conditional GAN's hooks are identities for a plain GAN: labels in the batches change nothing."""
+    assert GAN.fake_input(None, "fake", "z") == "fake"
+    labels = mnist.train[1][:512]
+    weights = []
+    for with_labels in (False, True):
+        keras.utils.set_random_seed(1)
+        gan = GAN(width=8, seed=2, ema_decay=0.99)
+        gan.compile()
+        np.testing.assert_array_equal(gan.generator_input(4, 1), gan.noise(4, 1))
+        dataset = make_dataset(few_images, 32, seed=0, labels=labels if with_labels else None)
+        gan.fit(dataset, steps_per_epoch=4, epochs=1, verbose=0)
+        weights.append(gan.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
