@@ -1,0 +1,311 @@
+"""Class-conditional generation, BigGAN-style: conditional batch norm in G, a projection D, hinge loss.
+
+BigGAN (Brock et al. 2019) tells its generator the class through *conditional batch
+normalisation* (de Vries et al. 2017): each batch-norm layer normalises its features without
+a learnt scale and shift of its own, then applies a per-class one,
+``gamma(y) * x_hat + beta(y)`` with ``gamma(y) = 1 + E_gamma[y]`` and ``beta(y) = E_beta[y]``
+rows of two learnt embeddings.  Its discriminator is a *projection discriminator* (Miyato &
+Koyama 2018): with features ``phi(x)``,
+
+    logit(x, y) = psi(phi(x)) + <E[y], phi(x)>,
+
+a class-independent score plus the inner product of a class embedding with the features.
+D's layers are spectrally normalised (Miyato et al. 2018) and both networks are trained
+with the hinge loss.  The truncation trick samples z from a truncated normal (values with
+``|z| > threshold`` are redrawn), trading variety for quality.
+
+:class:`ConditionalGAN` is a :class:`ganlib.trainer.GAN` whose hooks carry labels: real
+batches are ``(images, labels)``, fake labels are drawn uniformly and statelessly from
+``(seed, step, stream)`` like the noise, so a run restored from a checkpoint resumes exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from ganlib.assets import verify_file
+from ganlib.data import IMAGE_SHAPE, to_uint8
+from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH, LATENT_DIM
+from ganlib.errors import CheckpointError, DataError
+from ganlib.trainer import (GAN, SAMPLE_BATCH, Trainer, checkpoint_file, load_checkpoint,
+                            read_checkpoint_state)
+
+CLASSES = 10
+LABEL_STREAM = 1  # folded into the noise key to draw the fake labels from an independent stream
+
+
+@keras.saving.register_keras_serializable(package="ganlib")
+class ConditionalBatchNorm(layers.Layer):
+    """Batch norm with a per-class scale and shift: inputs ``[x, y]`` -> ``(1 + G[y]) * x_hat + B[y]``.
+
+    ``x_hat`` is ``x`` normalised over the batch (over batch and positions for feature maps;
+    moving averages at inference) and ``G``, ``B`` are (classes, features) embeddings,
+    initialised to zero so that training starts from plain batch norm.
+    """
+
+    def __init__(self, classes: int, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(classes, int) or classes < 1:
+            raise ValueError(f"classes must be a positive integer, got {classes!r}")
+        self.classes, self.momentum, self.epsilon = classes, momentum, epsilon
+        self.norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, center=False, scale=False)
+
+    def build(self, input_shape):
+        x_shape = input_shape[0]
+        features = int(x_shape[-1])
+        self.norm.build(x_shape)
+        self.gamma = self.add_weight(shape=(self.classes, features), initializer="zeros", name="gamma")
+        self.beta = self.add_weight(shape=(self.classes, features), initializer="zeros", name="beta")
+
+    def call(self, inputs, training=False):
+        x, y = inputs
+        y = ops.cast(ops.reshape(y, (-1,)), "int32")
+        normalised = self.norm(x, training=training)
+        shape = (-1,) + (1,) * (len(x.shape) - 2) + (x.shape[-1],)
+        gamma = ops.reshape(ops.take(self.gamma, y, axis=0), shape)
+        beta = ops.reshape(ops.take(self.beta, y, axis=0), shape)
+        return (1.0 + gamma) * normalised + beta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes, "momentum": self.momentum,
+                "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="ganlib")
+class Projection(layers.Layer):
+    """The projection term of Miyato & Koyama (2018): inputs ``[phi, y]`` -> ``<E[y], phi>``, shape (N, 1)."""
+
+    def __init__(self, classes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.classes = classes
+
+    def build(self, input_shape):
+        self.embedding = self.add_weight(shape=(self.classes, int(input_shape[0][-1])),
+                                         initializer="glorot_uniform", name="embedding")
+
+    def call(self, inputs):
+        features, y = inputs
+        rows = ops.take(self.embedding, ops.cast(ops.reshape(y, (-1,)), "int32"), axis=0)
+        return ops.sum(rows * features, axis=-1, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes}
+
+
+def make_conditional_generator(latent_dim: int = LATENT_DIM, width: int = DEFAULT_WIDTH, classes: int = CLASSES,
+                               name: str = "conditional_generator") -> keras.Model:
+    """G: ``[z (N, latent_dim), y (N,) int]`` -> images (N, 28, 28, 1) in [-1, 1].
+
+    :func:`ganlib.model.make_generator`'s layers with every batch norm replaced by a
+    :class:`ConditionalBatchNorm` reading the label.
+    """
+    z = keras.Input((latent_dim,), name="z")
+    y = keras.Input((), dtype="int32", name="label")
+    x = layers.Dense(7 * 7 * 4 * width, use_bias=False)(z)
+    x = layers.ReLU()(ConditionalBatchNorm(classes)([x, y]))
+    x = layers.Reshape((7, 7, 4 * width))(x)
+    x = layers.Conv2DTranspose(2 * width, 5, strides=1, padding="same", use_bias=False)(x)
+    x = layers.ReLU()(ConditionalBatchNorm(classes)([x, y]))
+    x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False)(x)
+    x = layers.ReLU()(ConditionalBatchNorm(classes)([x, y]))
+    out = layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model([z, y], out, name=name)
+
+
+def make_projection_discriminator(width: int = DEFAULT_WIDTH, classes: int = CLASSES, spectral: bool = True,
+                                  name: str = "projection_discriminator") -> keras.Model:
+    """D: ``[images (N, 28, 28, 1), y (N,) int]`` -> logits (N, 1) = psi(phi(x)) + <E[y], phi(x)>.
+
+    phi: three stride-2 convolutions (width, 2*width, 4*width channels) with LeakyReLU(0.2),
+    then global sum pooling (as in the projection discriminator); psi: a dense layer to one
+    number.  With ``spectral`` every convolution and psi are spectrally normalised.
+    """
+    def sn(layer):
+        return layers.SpectralNormalization(layer) if spectral else layer
+
+    x_in = keras.Input(IMAGE_SHAPE, name="image")
+    y = keras.Input((), dtype="int32", name="label")
+    x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(width, 5, strides=2, padding="same"))(x_in))
+    x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(2 * width, 5, strides=2, padding="same"))(x))
+    x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(4 * width, 3, strides=2, padding="same"))(x))
+    phi = layers.Flatten(name="phi")(x)
+    psi = sn(layers.Dense(1))(phi)
+    logit = layers.Add()([psi, Projection(classes, name="projection")([phi, y])])
+    return keras.Model([x_in, y], logit, name=name)
+
+
+class ConditionalGAN(GAN):
+    """A class-conditional GAN: G(z, y), D(x, y); trained on ``(images, labels)`` batches.
+
+    Only :class:`GAN`'s three hooks change: the real input is ``(images, labels)``, G reads
+    ``(z, y)`` with ``y`` uniform over the classes, drawn statelessly from (seed, step, stream)
+    as the noise is, and D sees each fake with the label it was made for.  Noise stream, moving
+    average, metrics and checkpoints are the parent's.
+    """
+
+    def __init__(self, generator=None, discriminator=None, *, classes: int = CLASSES, latent_dim: int = LATENT_DIM,
+                 width: int = DEFAULT_WIDTH, loss="hinge", spectral: bool = True, **kwargs):
+        if kwargs.get("codes") or kwargs.get("continuous"):
+            raise ValueError("a ConditionalGAN has labels, not InfoGAN codes: leave codes and continuous at 0")
+        if not isinstance(classes, int) or classes < 2:
+            raise ValueError(f"classes must be an integer of at least 2, got {classes!r}")
+        self.classes = classes
+        generator = generator if generator is not None else make_conditional_generator(latent_dim, width, classes)
+        discriminator = (discriminator if discriminator is not None
+                         else make_projection_discriminator(width, classes, spectral))
+        super().__init__(generator, discriminator, latent_dim=latent_dim, width=width, loss=loss, **kwargs)
+
+    def real_input(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise DataError("a ConditionalGAN trains on (images, labels) batches: make_dataset(..., labels=labels)")
+        images, labels = data[0], data[1]
+        return (images, tf.cast(labels, tf.int32)), tf.shape(images)[0]
+
+    def fake_labels(self, batch_size, stream: int):
+        """Uniform labels for this step's fakes: stateless draws keyed by (seed, step, stream)."""
+        step = tf.cast(self.g_optimizer.iterations, tf.int64)
+        key = tf.stack([tf.constant(self.seed, tf.int64), 2 * step + stream])
+        key = tf.random.experimental.stateless_fold_in(key, LABEL_STREAM)
+        return tf.random.stateless_uniform((batch_size,), seed=key, minval=0, maxval=self.classes, dtype=tf.int32)
+
+    def generator_input(self, batch_size, stream: int):
+        return (self.noise(batch_size, stream), self.fake_labels(batch_size, stream))
+
+    def fake_input(self, fake, inputs):
+        return (fake, inputs[1])
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def generate(self, n: int, seed: int = 0, batch_size: int = SAMPLE_BATCH, labels=None,
+                 truncation: float | None = None) -> np.ndarray:
+        """``n`` samples of :attr:`sampler` as uint8, for ``labels`` (default: 0, 1, ..., cycling)."""
+        labels = np.arange(n) % self.classes if labels is None else labels
+        return sample(self.sampler, labels, truncated_noise(n, self.latent_dim, seed, truncation), batch_size)
+
+
+def truncated_noise(n: int, latent_dim: int = LATENT_DIM, seed: int = 0, threshold: float | None = None) -> np.ndarray:
+    """``n`` standard normal latent vectors (float32) from ``seed``; with ``threshold`` every
+    coordinate with ``|z| > threshold`` is redrawn until none is (the truncation trick)."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"number of samples must be a positive integer, got {n!r}")
+    if threshold is not None and not threshold > 0:
+        raise ValueError(f"truncation threshold must be positive (e.g. 1.0) or None, got {threshold!r}")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((int(n), latent_dim))
+    if threshold is not None:
+        outside = np.abs(z) > threshold
+        while outside.any():
+            z[outside] = rng.standard_normal(int(outside.sum()))
+            outside = np.abs(z) > threshold
+    return z.astype(np.float32)
+
+
+def sample(generator, labels, z, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
+    """Run a conditional generator in inference mode on ``labels`` (N,) and ``z`` (N, latent_dim); uint8 (N, 28, 28)."""
+    labels = np.asarray(labels)
+    z = np.asarray(z, dtype=np.float32)
+    classes = _classes(generator)
+    if labels.shape != (len(z),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be integers of shape ({len(z)},) (one per latent vector), got "
+                         f"{labels.dtype} {labels.shape}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"labels must lie in 0..{classes - 1}, got {labels.min()}..{labels.max()}")
+    labels = labels.astype(np.int32)
+    batches = [generator([z[i:i + batch_size], labels[i:i + batch_size]], training=False)
+               for i in range(0, len(z), batch_size)]
+    return to_uint8(np.concatenate([np.asarray(b) for b in batches]))
+
+
+def generate(generator, label, n: int, seed: int = 0, truncation: float | None = None,
+             batch_size: int = SAMPLE_BATCH) -> np.ndarray:
+    """``n`` digits of class ``label`` as uint8 (n, 28, 28), from noise drawn with ``seed``
+    (truncated at ``truncation`` if given, see :func:`truncated_noise`)."""
+    z = truncated_noise(n, generator.input_shape[0][-1], seed, truncation)
+    return sample(generator, np.full(len(z), label, dtype=np.int32), z, batch_size)
+
+
+def _classes(generator) -> int:
+    for layer in generator.layers:
+        if isinstance(layer, ConditionalBatchNorm):
+            return layer.classes
+    raise ValueError("not a conditional generator (no ConditionalBatchNorm layer); see make_conditional_generator")
+
+
+class ConditionalTrainer(Trainer):
+    """:class:`ganlib.trainer.Trainer` for a :class:`ConditionalGAN`: ``ConditionalTrainer(images, labels, ...)``.
+
+    Same checkpoints, history, sample grids (one digit per class, cycling) and resume rules;
+    the loss defaults to hinge and the config records ``classes`` and ``spectral``.
+    """
+
+    def __init__(self, images, labels, *, classes: int = CLASSES, spectral: bool = True, loss="hinge", **kwargs):
+        self.classes, self.spectral = classes, spectral
+        super().__init__(images, labels=labels, loss=loss, **kwargs)
+
+    def make_gan(self) -> ConditionalGAN:
+        c = self.config
+        c.update(classes=self.classes, spectral=self.spectral, conditional=True)
+        return ConditionalGAN(classes=self.classes, spectral=self.spectral, latent_dim=c["latent_dim"],
+                              width=c["width"], loss=c["loss"], seed=c["seed"], ema_decay=c["ema_decay"],
+                              update=c["update"])
+
+
+def restore_conditional_gan(directory, epoch: int | None = None) -> tuple[ConditionalGAN, int]:
+    """A compiled :class:`ConditionalGAN` rebuilt from ``directory``'s checkpoint, and its epoch."""
+    state = read_checkpoint_state(directory)
+    if state is None:
+        raise CheckpointError(f"no checkpoint in {directory} (checkpoint.json missing)")
+    c = state["config"]
+    gan = ConditionalGAN(classes=c.get("classes", CLASSES), spectral=c.get("spectral", True),
+                         latent_dim=c.get("latent_dim", LATENT_DIM), width=c.get("width", DEFAULT_WIDTH),
+                         loss=c.get("loss", "hinge"), seed=c.get("seed", 0), ema_decay=c.get("ema_decay"),
+                         update=c.get("update", "alternating"))
+    gan.compile()
+    latest = load_checkpoint(gan, directory)
+    if epoch is not None and epoch != latest:
+        file = checkpoint_file(directory, epoch)
+        if not file.exists():
+            raise CheckpointError(f"{file} does not exist: only kept epochs can be restored")
+        gan.load_weights(file)
+        return gan, epoch
+    return gan, latest
+
+
+def load_conditional_generator(path) -> keras.Model:
+    """A conditional generator from the ``generator.weights.h5`` (and ``generator.json``) a
+    :class:`ConditionalTrainer` wrote."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"generator weights {path} do not exist")
+    config_file = path.with_name(path.name.replace(".weights.h5", ".json"))
+    config = json.loads(config_file.read_text()) if config_file.exists() else {}
+    if "sha256" in config:
+        try:
+            verify_file(path, config["sha256"])
+        except DataError as error:
+            raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
+    generator = make_conditional_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH),
+                                           config.get("classes", CLASSES))
+    try:
+        generator.load_weights(path)
+    except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch
+        raise CheckpointError(f"cannot load generator weights from {path} ({type(error).__name__}: {error})") from None
+    return generator
+
+
+__all__ = ["ConditionalBatchNorm", "Projection", "make_conditional_generator", "make_projection_discriminator",
+           "ConditionalGAN", "ConditionalTrainer", "truncated_noise", "sample", "generate",
+           "restore_conditional_gan", "load_conditional_generator", "DEFAULT_BATCH_SIZE", "DEFAULT_EMA_DECAY"]
