@@ -586,6 +586,7 @@ class Trainer:
             images = load_mnist().train[0]
         self.images = images
         self.labels = labels
+        self.loss = get_loss(loss)
         self.out_dir = Path(out_dir)
         self.batch_size = batch_size
         self.seed = int(seed)
@@ -624,7 +625,7 @@ class Trainer:
     def make_gan(self) -> GAN:
         """The model to train, built from ``self.config`` (a hook: subclasses train other GANs)."""
         c = self.config
-        return GAN(latent_dim=c["latent_dim"], width=c["width"], loss=c["loss"], seed=c["seed"],
+        return GAN(latent_dim=c["latent_dim"], width=c["width"], loss=self.loss, seed=c["seed"],
                    ema_decay=c["ema_decay"], update=c["update"], codes=c["codes"], continuous=c["continuous"])
 
     @property

@@ -259,7 +259,7 @@ class ConditionalTrainer(Trainer):
         c = self.config
         c.update(classes=self.classes, spectral=self.spectral, conditional=True)
         return ConditionalGAN(classes=self.classes, spectral=self.spectral, latent_dim=c["latent_dim"],
-                              width=c["width"], loss=c["loss"], seed=c["seed"], ema_decay=c["ema_decay"],
+                              width=c["width"], loss=self.loss, seed=c["seed"], ema_decay=c["ema_decay"],
                               update=c["update"])
 
 
