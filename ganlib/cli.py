@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--model", help="name of a shipped pretrained model")
     sample.add_argument("--n", type=positive_int, required=True, help="number of samples")
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    sample.add_argument("--label", type=non_negative_int, default=None, metavar="K",
+                        help="class-conditional models (cgan-mnist): make every sample a K "
+                             "(default: the digits 0-9 in turn)")
+    sample.add_argument("--truncation", type=float, default=None, metavar="T",
+                        help="class-conditional models: redraw noise coordinates with |z| > T, the truncation "
+                             "trick (default: none; 1.0 is a common choice)")
     sample.add_argument("--out", type=Path, required=True, help="output file, FILE.npy")
 
     evaluate = commands.add_parser("evaluate", help="score generated digits against MNIST (JSON)",
@@ -124,12 +130,19 @@ def run_sample(args) -> None:
     import numpy as np
 
     from ganlib import pretrained
+    from ganlib.apps import conditional
     from ganlib.trainer import generate, load_generator
 
     if args.out.suffix != ".npy":
         raise GanlibError(f"--out must name a .npy file, got {args.out}")
     generator = pretrained.load(args.model) if args.model else load_generator(args.weights)
-    images = generate(generator, args.n, seed=args.seed)
+    if conditional.is_conditional(generator):
+        images = conditional.generate(generator, args.label, args.n, seed=args.seed, truncation=args.truncation)
+    elif args.label is not None or args.truncation is not None:
+        raise GanlibError(f"--label and --truncation need a class-conditional model such as cgan-mnist; "
+                          f"{args.model or args.weights} is unconditional")
+    else:
+        images = generate(generator, args.n, seed=args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out, images)
     print(f"wrote {args.out}: {images.shape} {images.dtype}")

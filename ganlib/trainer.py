@@ -503,8 +503,24 @@ def load_checkpoint(gan: GAN, directory) -> int:
     return state["epoch"]
 
 
+def gan_from_config(config: dict) -> GAN:
+    """The untrained GAN a run's recorded settings describe (a class-conditional one if
+    ``"conditional": true``, as :class:`ganlib.apps.conditional.ConditionalTrainer` records)."""
+    common = dict(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", DEFAULT_WIDTH),
+                  seed=config.get("seed", 0), ema_decay=config.get("ema_decay"),
+                  update=config.get("update", "alternating"))
+    if config.get("conditional"):
+        from ganlib.apps.conditional import CLASSES, ConditionalGAN
+
+        return ConditionalGAN(classes=config.get("classes", CLASSES), spectral=config.get("spectral", True),
+                              loss=config.get("loss", "hinge"), **common)
+    return GAN(loss=config.get("loss", "non-saturating"), codes=config.get("codes", 0),
+               continuous=config.get("continuous", 0), **common)
+
+
 def restore_gan(directory, epoch: int | None = None) -> tuple[GAN, int]:
-    """A compiled GAN rebuilt from the settings in ``directory``'s checkpoint, and its epoch.
+    """A compiled GAN rebuilt from the settings in ``directory``'s checkpoint (see
+    :func:`gan_from_config`), and its epoch.
 
     It holds the latest checkpoint's weights, or with ``epoch`` that epoch's (kept by
     ``keep=None`` / ``--keep 0``).
@@ -512,11 +528,7 @@ def restore_gan(directory, epoch: int | None = None) -> tuple[GAN, int]:
     state = read_checkpoint_state(directory)
     if state is None:
         raise CheckpointError(f"no checkpoint in {directory} ({STATE_FILE} missing)")
-    config = state["config"]
-    gan = GAN(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", DEFAULT_WIDTH),
-              loss=config.get("loss", "non-saturating"), seed=config.get("seed", 0),
-              ema_decay=config.get("ema_decay"), update=config.get("update", "alternating"),
-              codes=config.get("codes", 0), continuous=config.get("continuous", 0))
+    gan = gan_from_config(state["config"])
     gan.compile()
     latest = load_checkpoint(gan, directory)
     if epoch is None or epoch == latest:
@@ -687,7 +699,8 @@ def save_generator(gan: GAN, path, config: dict) -> Path:
 
 
 def load_generator(path) -> keras.Model:
-    """A generator restored from ``generator.weights.h5`` and the ``generator.json`` beside it."""
+    """A generator restored from ``generator.weights.h5`` and the ``generator.json`` beside it
+    (a class-conditional one if the settings say ``"conditional": true``)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"generator weights {path} do not exist; give the .weights.h5 that training wrote")
@@ -700,8 +713,14 @@ def load_generator(path) -> keras.Model:
             verify_file(path, config["sha256"])
         except DataError as error:
             raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
-    generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH),
-                               codes=config.get("codes", 0))
+    if config.get("conditional"):  # written by ganlib.apps.conditional.ConditionalTrainer
+        from ganlib.apps.conditional import CLASSES, make_conditional_generator
+
+        generator = make_conditional_generator(config.get("latent_dim", LATENT_DIM),
+                                               config.get("width", DEFAULT_WIDTH), config.get("classes", CLASSES))
+    else:
+        generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH),
+                                   codes=config.get("codes", 0))
     try:
         generator.load_weights(path)
     except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch

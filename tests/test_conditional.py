@@ -6,13 +6,13 @@ import pytest
 import tensorflow as tf
 
 from ganlib.apps.conditional import (ConditionalBatchNorm, ConditionalGAN, ConditionalTrainer, generate,
-                                     load_conditional_generator, make_conditional_generator,
-                                     make_projection_discriminator, restore_conditional_gan, sample,
-                                     truncated_noise)
+                                     is_conditional, make_conditional_generator, make_projection_discriminator,
+                                     sample, truncated_noise)
 from ganlib.data import make_dataset
 from ganlib.errors import DataError
 from ganlib.evaluator import features_and_probabilities
-from ganlib.trainer import GENERATOR_FILE, StepHistory, fixed_noise, read_history
+from ganlib.model import make_generator
+from ganlib.trainer import GENERATOR_FILE, StepHistory, fixed_noise, load_generator, read_history, restore_gan
 
 from test_trainer import Interrupt
 
@@ -109,6 +109,9 @@ def test_sample_and_generate():
     np.testing.assert_array_equal(out, sample(g, np.full(5, 2), truncated_noise(5, 8, 1, 1.0)))
     with pytest.raises(ValueError, match="0..2"):
         generate(g, 3, 2)
+    cycling = generate(g, None, 6, seed=1)  # no label: the classes in turn
+    np.testing.assert_array_equal(cycling, sample(g, np.arange(6) % 3, truncated_noise(6, 8, 1)))
+    assert is_conditional(g) and not is_conditional(make_generator(latent_dim=8, width=4))
     with pytest.raises(ValueError, match="one per latent vector"):
         sample(g, np.zeros(3, int), fixed_noise(4, 8))
     with pytest.raises(ValueError, match="not a conditional generator"):
@@ -157,9 +160,10 @@ def test_interrupted_run_resumes_exactly(labelled, tmp_path):
     np.testing.assert_array_equal(straight.gan.generate(10), resumed.gan.generate(10))
     assert (tmp_path / "cut" / "samples-0003.png").exists()
 
-    restored, epoch = restore_conditional_gan(tmp_path / "cut")
+    restored, epoch = restore_gan(tmp_path / "cut")
     assert epoch == 3 and isinstance(restored, ConditionalGAN)
     np.testing.assert_array_equal(restored.generate(10), straight.gan.generate(10))
-    generator = load_conditional_generator(tmp_path / "cut" / GENERATOR_FILE)
+    generator = load_generator(tmp_path / "cut" / GENERATOR_FILE)
+    assert is_conditional(generator)
     np.testing.assert_array_equal(generate(generator, 7, 4, seed=2),
                                   generate(straight.gan.sampler, 7, 4, seed=2))

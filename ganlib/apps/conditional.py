@@ -21,20 +21,15 @@ batches are ``(images, labels)``, fake labels are drawn uniformly and statelessl
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlib.assets import verify_file
 from ganlib.data import IMAGE_SHAPE, to_uint8
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH, LATENT_DIM
-from ganlib.errors import CheckpointError, DataError
-from ganlib.trainer import (GAN, SAMPLE_BATCH, Trainer, checkpoint_file, load_checkpoint,
-                            read_checkpoint_state)
+from ganlib.errors import DataError
+from ganlib.trainer import GAN, SAMPLE_BATCH, Trainer
 
 CLASSES = 10
 LABEL_STREAM = 1  # folded into the noise key to draw the fake labels from an independent stream
@@ -229,12 +224,19 @@ def sample(generator, labels, z, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
     return to_uint8(np.concatenate([np.asarray(b) for b in batches]))
 
 
-def generate(generator, label, n: int, seed: int = 0, truncation: float | None = None,
+def generate(generator, label: int | None, n: int, seed: int = 0, truncation: float | None = None,
              batch_size: int = SAMPLE_BATCH) -> np.ndarray:
-    """``n`` digits of class ``label`` as uint8 (n, 28, 28), from noise drawn with ``seed``
-    (truncated at ``truncation`` if given, see :func:`truncated_noise`)."""
+    """``n`` digits of class ``label`` (``None``: the classes in turn, 0, 1, ..., 0, 1, ...) as uint8
+    (n, 28, 28), from noise drawn with ``seed`` (truncated at ``truncation`` if given, see
+    :func:`truncated_noise`)."""
     z = truncated_noise(n, generator.input_shape[0][-1], seed, truncation)
-    return sample(generator, np.full(len(z), label, dtype=np.int32), z, batch_size)
+    labels = np.arange(len(z)) % _classes(generator) if label is None else np.full(len(z), label)
+    return sample(generator, labels.astype(np.int32), z, batch_size)
+
+
+def is_conditional(generator) -> bool:
+    """True if ``generator`` reads a class label (it has :class:`ConditionalBatchNorm` layers)."""
+    return any(isinstance(layer, ConditionalBatchNorm) for layer in generator.layers)
 
 
 def _classes(generator) -> int:
@@ -263,49 +265,6 @@ class ConditionalTrainer(Trainer):
                               update=c["update"])
 
 
-def restore_conditional_gan(directory, epoch: int | None = None) -> tuple[ConditionalGAN, int]:
-    """A compiled :class:`ConditionalGAN` rebuilt from ``directory``'s checkpoint, and its epoch."""
-    state = read_checkpoint_state(directory)
-    if state is None:
-        raise CheckpointError(f"no checkpoint in {directory} (checkpoint.json missing)")
-    c = state["config"]
-    gan = ConditionalGAN(classes=c.get("classes", CLASSES), spectral=c.get("spectral", True),
-                         latent_dim=c.get("latent_dim", LATENT_DIM), width=c.get("width", DEFAULT_WIDTH),
-                         loss=c.get("loss", "hinge"), seed=c.get("seed", 0), ema_decay=c.get("ema_decay"),
-                         update=c.get("update", "alternating"))
-    gan.compile()
-    latest = load_checkpoint(gan, directory)
-    if epoch is not None and epoch != latest:
-        file = checkpoint_file(directory, epoch)
-        if not file.exists():
-            raise CheckpointError(f"{file} does not exist: only kept epochs can be restored")
-        gan.load_weights(file)
-        return gan, epoch
-    return gan, latest
-
-
-def load_conditional_generator(path) -> keras.Model:
-    """A conditional generator from the ``generator.weights.h5`` (and ``generator.json``) a
-    :class:`ConditionalTrainer` wrote."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"generator weights {path} do not exist")
-    config_file = path.with_name(path.name.replace(".weights.h5", ".json"))
-    config = json.loads(config_file.read_text()) if config_file.exists() else {}
-    if "sha256" in config:
-        try:
-            verify_file(path, config["sha256"])
-        except DataError as error:
-            raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
-    generator = make_conditional_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH),
-                                           config.get("classes", CLASSES))
-    try:
-        generator.load_weights(path)
-    except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch
-        raise CheckpointError(f"cannot load generator weights from {path} ({type(error).__name__}: {error})") from None
-    return generator
-
-
 __all__ = ["ConditionalBatchNorm", "Projection", "make_conditional_generator", "make_projection_discriminator",
            "ConditionalGAN", "ConditionalTrainer", "truncated_noise", "sample", "generate",
-           "restore_conditional_gan", "load_conditional_generator", "DEFAULT_BATCH_SIZE", "DEFAULT_EMA_DECAY"]
+           "is_conditional", "DEFAULT_BATCH_SIZE", "DEFAULT_EMA_DECAY"]
