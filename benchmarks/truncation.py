@@ -23,21 +23,12 @@ import_tensorflow_quietly()
 
 from ganlib import pretrained  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
+from ganlib.latent import truncated_normal  # noqa: E402
 from ganlib.metrics import evaluate  # noqa: E402
 from ganlib.model import CategoricalCode  # noqa: E402
 from ganlib.trainer import load_generator, sample  # noqa: E402
 
 THRESHOLDS = (None, 2.0, 1.5, 1.0)
-
-
-def truncated_normal(rng: np.random.Generator, shape, threshold: float | None) -> np.ndarray:
-    z = rng.standard_normal(shape).astype(np.float32)
-    if threshold is not None:
-        outside = np.abs(z) > threshold
-        while outside.any():
-            z[outside] = rng.standard_normal(int(outside.sum()))
-            outside = np.abs(z) > threshold
-    return z
 
 
 def main() -> None:

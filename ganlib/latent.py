@@ -1,6 +1,6 @@
 """Moving through a generator's latent space, and measuring what changes.
 
-Interpolation between two noise vectors (:func:`lerp`, :func:`slerp`, :func:`interpolate`),
+The truncation trick's noise (:func:`truncated_normal`); interpolation between two noise vectors (:func:`lerp`, :func:`slerp`, :func:`interpolate`),
 walks along one coordinate or an InfoGAN code (:func:`walk`, :func:`walk_path`,
 :func:`category_values`, :func:`code_layout`), and the measurements that turn a walk into
 numbers (:func:`stroke_stats`, :func:`walk_effects`, :func:`category_digits`).  The latent
@@ -15,6 +15,20 @@ from statistics import NormalDist
 import numpy as np
 
 INTERPOLATIONS = ("slerp", "linear")
+
+
+def truncated_normal(rng: np.random.Generator, shape, threshold: float | None = None) -> np.ndarray:
+    """Standard normal float32 draws of ``shape`` from ``rng``; with ``threshold`` every value with
+    ``|z| > threshold`` is redrawn until none is (the truncation trick of Brock et al. 2019)."""
+    if threshold is not None and not threshold > 0:
+        raise ValueError(f"truncation threshold must be positive (e.g. 1.0) or None, got {threshold!r}")
+    z = rng.standard_normal(shape).astype(np.float32)
+    if threshold is not None:
+        outside = np.abs(z) > threshold
+        while outside.any():
+            z[outside] = rng.standard_normal(int(outside.sum()))
+            outside = np.abs(z) > threshold
+    return z
 
 
 def _vector(z, name: str) -> np.ndarray:

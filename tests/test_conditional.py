@@ -96,6 +96,9 @@ def test_truncated_noise():
     assert z.dtype == np.float32 and z.shape == (2000, 10)
     assert np.abs(z).max() <= 0.5 and np.abs(z).max() > 0.45
     np.testing.assert_array_equal(z, truncated_noise(2000, 10, seed=0, threshold=0.5))
+    # Closed form: a standard normal truncated at +-1 has variance 1 - 2 phi(1) / (2 Phi(1) - 1) = 0.2911.
+    variance = float(truncated_noise(20000, 10, seed=1, threshold=1.0).var())
+    assert abs(variance - 0.2911) < 0.005, variance
     with pytest.raises(ValueError, match="positive"):
         truncated_noise(5, 10, threshold=0)
     with pytest.raises(ValueError, match="positive integer"):

@@ -29,6 +29,7 @@ from keras import layers, ops
 from ganlib.data import IMAGE_SHAPE, to_uint8
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH, LATENT_DIM
 from ganlib.errors import DataError
+from ganlib.latent import truncated_normal
 from ganlib.trainer import GAN, SAMPLE_BATCH, Trainer
 
 CLASSES = 10
@@ -193,19 +194,11 @@ class ConditionalGAN(GAN):
 
 def truncated_noise(n: int, latent_dim: int = LATENT_DIM, seed: int = 0, threshold: float | None = None) -> np.ndarray:
     """``n`` standard normal latent vectors (float32) from ``seed``; with ``threshold`` every
-    coordinate with ``|z| > threshold`` is redrawn until none is (the truncation trick)."""
+    coordinate with ``|z| > threshold`` is redrawn until none is (the truncation trick,
+    :func:`ganlib.latent.truncated_normal`)."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"number of samples must be a positive integer, got {n!r}")
-    if threshold is not None and not threshold > 0:
-        raise ValueError(f"truncation threshold must be positive (e.g. 1.0) or None, got {threshold!r}")
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((int(n), latent_dim))
-    if threshold is not None:
-        outside = np.abs(z) > threshold
-        while outside.any():
-            z[outside] = rng.standard_normal(int(outside.sum()))
-            outside = np.abs(z) > threshold
-    return z.astype(np.float32)
+    return truncated_normal(np.random.default_rng(seed), (int(n), latent_dim), threshold)
 
 
 def sample(generator, labels, z, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
