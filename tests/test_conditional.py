@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganlib.apps.conditional import (ConditionalBatchNorm, ConditionalGAN, ConditionalTrainer, generate,
-                                     is_conditional, make_conditional_generator, make_projection_discriminator,
-                                     sample, truncated_noise)
+from ganlib.apps.conditional import (ConditionalBatchNorm, ConditionalGAN, ConditionalTrainer, class_report,
+                                     class_samples, generate, is_conditional, make_conditional_generator,
+                                     make_projection_discriminator, sample, truncated_noise)
 from ganlib.data import make_dataset
 from ganlib.errors import DataError
 from ganlib.evaluator import features_and_probabilities
@@ -170,3 +170,27 @@ def test_interrupted_run_resumes_exactly(labelled, tmp_path):
     assert is_conditional(generator)
     np.testing.assert_array_equal(generate(generator, 7, 4, seed=2),
                                   generate(straight.gan.sampler, 7, 4, seed=2))
+
+
+def test_class_report_tells_right_labels_from_wrong(mnist):
+    """Real digits with their true labels score like real data; with shuffled labels they do not."""
+    (images, labels), (test_images, test_labels) = mnist.train, mnist.test
+    images, labels = images[::5], labels[::5]  # 2,000 training images, about 200 per digit
+    right = class_report(images, labels, test_images, test_labels)
+    shuffled = class_report(images, np.random.default_rng(0).permutation(labels), test_images, test_labels)
+    assert right["accuracy"] > 0.98 and min(right["class_accuracy"]) > 0.95
+    assert 0.05 < shuffled["accuracy"] < 0.15  # chance is 0.1
+    assert max(right["class_fid"]) < min(shuffled["class_fid"])  # every class: a mixture is far from the digit
+    assert right["fid"] == pytest.approx(shuffled["fid"])  # the unconditional scores ignore the labels
+    with pytest.raises(DataError, match="no examples of class"):
+        class_report(images, labels, test_images[test_labels != 3], test_labels[test_labels != 3])
+    with pytest.raises(DataError, match="one label per image"):
+        class_report(images, labels[:-1], test_images, test_labels)
+
+
+def test_class_samples_come_in_blocks_of_each_class():
+    g = make_conditional_generator(latent_dim=8, width=4, classes=3)
+    images, labels = class_samples(g, 4, seed=5, truncation=1.5)
+    assert images.shape == (12, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(labels, [0] * 4 + [1] * 4 + [2] * 4)
+    np.testing.assert_array_equal(images, sample(g, labels, truncated_noise(12, 8, 5, 1.5)))

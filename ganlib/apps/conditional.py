@@ -239,6 +239,52 @@ def _classes(generator) -> int:
     raise ValueError("not a conditional generator (no ConditionalBatchNorm layer); see make_conditional_generator")
 
 
+def class_samples(generator, n_per_class: int, seed: int = 0,
+                  truncation: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``n_per_class`` samples of every class, as (uint8 images (N, 28, 28), requested labels (N,)),
+    the labels in blocks 0, 0, ..., 1, 1, ...; noise from ``seed``, truncated at ``truncation``."""
+    if not isinstance(n_per_class, (int, np.integer)) or n_per_class < 1:
+        raise ValueError(f"n_per_class must be a positive integer, got {n_per_class!r}")
+    labels = np.repeat(np.arange(_classes(generator), dtype=np.int32), n_per_class)
+    z = truncated_noise(len(labels), generator.input_shape[0][-1], seed, truncation)
+    return sample(generator, labels, z), labels
+
+
+def class_report(images, labels, reference_images, reference_labels) -> dict:
+    """How well uint8 digits ``images`` match their ``labels``, through the shipped evaluator.
+
+    * ``accuracy``: the share of images the evaluator classifies as their label, overall and
+      per class (``class_accuracy``);
+    * ``class_fid``: for each class k, the FID between the images labelled k and the reference
+      images labelled k (does each class look like real digits of that class?);
+    * the unconditional scores of all images against all reference images
+      (:func:`ganlib.metrics.scores`: FID, classifier score, precision, recall, ...).
+
+    Run it on real images with their true labels to get the reference values to read it against.
+    """
+    from ganlib.evaluator import features_and_probabilities
+    from ganlib.metrics import fid, scores
+
+    labels, reference_labels = np.asarray(labels), np.asarray(reference_labels)
+    if labels.shape != (len(images),) or reference_labels.shape != (len(reference_images),):
+        raise DataError(f"need one label per image: {len(images)} images with labels {labels.shape}, "
+                        f"{len(reference_images)} reference images with labels {reference_labels.shape}")
+    classes = np.unique(labels)
+    missing = sorted(set(classes.tolist()) - set(np.unique(reference_labels).tolist()))
+    if missing:
+        raise DataError(f"the reference images have no examples of class(es) {missing}; give reference "
+                        "images of every class the images are labelled with")
+    features, probabilities = features_and_probabilities(images)
+    reference_features, _ = features_and_probabilities(reference_images)
+    correct = probabilities.argmax(1) == labels
+    return {
+        "accuracy": float(correct.mean()),
+        "class_accuracy": [float(correct[labels == k].mean()) for k in classes],
+        "class_fid": [fid(features[labels == k], reference_features[reference_labels == k]) for k in classes],
+        **scores(features, probabilities, reference_features),
+    }
+
+
 class ConditionalTrainer(Trainer):
     """:class:`ganlib.trainer.Trainer` for a :class:`ConditionalGAN`: ``ConditionalTrainer(images, labels, ...)``.
 
@@ -259,5 +305,5 @@ class ConditionalTrainer(Trainer):
 
 
 __all__ = ["ConditionalBatchNorm", "Projection", "make_conditional_generator", "make_projection_discriminator",
-           "ConditionalGAN", "ConditionalTrainer", "truncated_noise", "sample", "generate",
+           "ConditionalGAN", "ConditionalTrainer", "truncated_noise", "sample", "generate", "class_samples", "class_report",
            "is_conditional", "DEFAULT_BATCH_SIZE", "DEFAULT_EMA_DECAY"]

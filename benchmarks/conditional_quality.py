@@ -1,0 +1,79 @@
+"""How well the class-conditional generator obeys its labels, per class and against truncation.
+
+    python benchmarks/conditional_quality.py (--model cgan-mnist | --run DIR [--epoch E])
+        [--data MNIST.npz] [--n-per-class 1000] [--seed 0] [--thresholds none,2,1.5,1,0.75,0.5]
+
+Draws ``--n-per-class`` samples of every digit (10,000 by default) and scores them with
+:func:`ganlib.apps.conditional.class_report` against the 10,000 MNIST test images: the share
+the evaluator classifies as the requested digit (overall and per digit), the FID of each
+digit's samples against that digit's test images, and the unconditional FID, classifier
+score, precision and recall.  The same report for real training images (as many of each
+digit as the test set holds, up to ``--n-per-class``) with their true labels is printed first,
+as the reference.  Then one line per truncation threshold.  Output: JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ganlib.quiet import import_tensorflow_quietly
+
+import_tensorflow_quietly()
+
+from ganlib import pretrained  # noqa: E402
+from ganlib.apps.conditional import class_report, class_samples  # noqa: E402
+from ganlib.data import load_mnist  # noqa: E402
+from ganlib.trainer import restore_gan  # noqa: E402
+
+
+def thresholds(text: str) -> list[float | None]:
+    return [None if item == "none" else float(item) for item in text.split(",")]
+
+
+def rounded(report: dict) -> dict:
+    def r(value):
+        return [round(v, 4) for v in value] if isinstance(value, list) else round(value, 4)
+    return {key: r(value) for key, value in report.items() if key not in ("class_histogram", "n")}
+
+
+def real_subset(images, labels, n_per_class: int):
+    """The first ``n_per_class`` training images of each digit."""
+    keep = np.concatenate([np.flatnonzero(labels == k)[:n_per_class] for k in range(10)])
+    return images[keep], labels[keep]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a shipped model, e.g. cgan-mnist")
+    source.add_argument("--run", type=Path, help="a ConditionalTrainer run directory")
+    parser.add_argument("--epoch", type=int, default=None, help="with --run: a kept epoch (default: the latest)")
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--n-per-class", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--thresholds", type=thresholds, default=thresholds("none,2,1.5,1,0.75,0.5"))
+    args = parser.parse_args()
+    if args.model:
+        generator, name = pretrained.load(args.model), args.model
+    else:
+        gan, epoch = restore_gan(args.run, args.epoch)
+        generator, name = gan.sampler, f"{args.run} epoch {epoch}"
+    mnist = load_mnist(args.data)
+    test_images, test_labels = mnist.test
+    real = class_report(*real_subset(*mnist.train, args.n_per_class), test_images, test_labels)
+    print(json.dumps({"images": f"real training images ({mnist.source})", **rounded(real)}), flush=True)
+    for threshold in args.thresholds:
+        start = time.perf_counter()
+        images, labels = class_samples(generator, args.n_per_class, seed=args.seed, truncation=threshold)
+        report = class_report(images, labels, test_images, test_labels)
+        print(json.dumps({"images": name, "truncation": threshold, "seed": args.seed, **rounded(report),
+                          "seconds": round(time.perf_counter() - start, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
