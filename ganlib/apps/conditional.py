@@ -164,6 +164,7 @@ class ConditionalGAN(GAN):
         super().__init__(generator, discriminator, latent_dim=latent_dim, width=width, loss=loss, **kwargs)
 
     def real_input(self, data):
+        """D reads a real batch as (images, labels)."""
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             raise DataError("a ConditionalGAN trains on (images, labels) batches: make_dataset(..., labels=labels)")
         images, labels = data[0], data[1]
@@ -177,9 +178,11 @@ class ConditionalGAN(GAN):
         return tf.random.stateless_uniform((batch_size,), seed=key, minval=0, maxval=self.classes, dtype=tf.int32)
 
     def generator_input(self, batch_size, stream: int):
+        """G reads (noise, uniform labels), both drawn from the stateless (seed, step) stream."""
         return (self.noise(batch_size, stream), self.fake_labels(batch_size, stream))
 
     def fake_input(self, fake, inputs):
+        """D reads each fake with the label G was asked for."""
         return (fake, inputs[1])
 
     def call(self, inputs, training=False):
