@@ -34,13 +34,15 @@ def test_split_for_digit(mnist):
     assert not any((image == x_train[y_train == 3][:50]).all(axis=(1, 2)).any() for image in normal[:200])
 
 
-def test_scoring_subset_keeps_all_anomalies_and_is_seeded():
+def test_scoring_subset_is_seeded_and_counts_each_kind():
     is_anomaly = np.arange(100) % 10 == 0
-    chosen = scoring_subset(is_anomaly, normals=30, seed=1)
+    chosen = scoring_subset(is_anomaly, normals=30, anomalies=None, seed=1)
     assert is_anomaly[chosen].sum() == 10 and len(chosen) == 40 and len(set(chosen)) == 40
-    np.testing.assert_array_equal(chosen, scoring_subset(is_anomaly, normals=30, seed=1))
-    assert not np.array_equal(chosen, scoring_subset(is_anomaly, normals=30, seed=2))
-    assert len(scoring_subset(is_anomaly, normals=1000)) == 100
+    np.testing.assert_array_equal(chosen, scoring_subset(is_anomaly, normals=30, anomalies=None, seed=1))
+    assert not np.array_equal(chosen, scoring_subset(is_anomaly, normals=30, anomalies=None, seed=2))
+    assert len(scoring_subset(is_anomaly, normals=1000, anomalies=None)) == 100
+    few = scoring_subset(is_anomaly, normals=7, anomalies=4, seed=0)
+    assert is_anomaly[few].sum() == 4 and len(few) == 11 and np.all(np.diff(few) > 0)
 
 
 def test_discriminator_features_feed_the_last_layer():
@@ -109,7 +111,8 @@ def test_shapes_and_ranges(tiny, digits):
 def test_encoder_score_is_izi_f_at_the_encoded_latent(tiny, digits):
     x = digits[:8]
     g = np.asarray(tiny.generator(tiny.encoder(x, training=False), training=False))
-    expected = ((x - g) ** 2).mean(axis=(1, 2, 3)) + ((np.asarray(tiny.features(x)) - np.asarray(tiny.features(g))) ** 2).mean(1)
+    f_x, f_g = np.asarray(tiny.features(x)), np.asarray(tiny.features(g))
+    expected = ((x - g) ** 2).mean(axis=(1, 2, 3)) + ((f_x - f_g) ** 2).mean(axis=1)
     np.testing.assert_allclose(tiny.encoder_scores(x), expected, rtol=1e-4)
 
 

@@ -3,7 +3,7 @@
 The protocol (leave one digit out): a DCGAN (:mod:`ganlib.model`, trained by
 :class:`ganlib.trainer.Trainer`) learns the MNIST *training* images of nine digits; the held-out
 digit d is the anomaly.  Test set: MNIST *test* images (never seen in training), anomaly =
-label d; :func:`scoring_subset` picks all images of d and a seeded sample of the others.  A
+label d; :func:`scoring_subset` draws a seeded sample of the images of d and of the others.  A
 score is high for images the normal model explains badly; AUROC (:func:`auroc`) measures how
 well it ranks the anomalies above the normal images (1 perfect, 0.5 chance).
 
@@ -55,7 +55,8 @@ ENCODER_RECORD = "encoder.json"
 def check_digit(digit) -> int:
     """``digit`` as an int; DataError unless it is one of 0..9."""
     if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or int(digit) not in DIGITS:
-        raise DataError(f"the held-out digit must be an integer 0..9, got {digit!r}; pick the digit to treat as anomaly")
+        raise DataError(f"the held-out digit must be an integer 0..9, got {digit!r}; "
+                        "pick the digit to treat as the anomaly")
     return int(digit)
 
 
@@ -80,13 +81,17 @@ def split_for_digit(mnist, digit: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return x_train[np.asarray(y_train) != digit], x_test, np.asarray(y_test) == digit
 
 
-def scoring_subset(is_anomaly, normals: int = 1000, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a test subset: every anomaly and ``normals`` normal images drawn
-    without replacement with ``seed`` (all of them if there are fewer)."""
+def scoring_subset(is_anomaly, normals: int = 500, anomalies: int | None = 500, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a test subset: ``anomalies`` anomalies (None: all) and ``normals`` normal
+    images, each drawn without replacement with ``seed`` (all of them if there are fewer)."""
     is_anomaly = np.asarray(is_anomaly, bool)
-    normal_indices = np.flatnonzero(~is_anomaly)
-    chosen = np.random.default_rng(seed).choice(normal_indices, min(normals, len(normal_indices)), replace=False)
-    return np.sort(np.concatenate([np.flatnonzero(is_anomaly), chosen]))
+    rng = np.random.default_rng(seed)
+
+    def draw(indices, count):
+        return indices if count is None else rng.choice(indices, min(count, len(indices)), replace=False)
+
+    chosen = [draw(np.flatnonzero(is_anomaly), anomalies), draw(np.flatnonzero(~is_anomaly), normals)]
+    return np.sort(np.concatenate(chosen))
 
 
 def _per_image(values):
