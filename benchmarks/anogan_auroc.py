@@ -26,11 +26,11 @@ tf = import_tensorflow_quietly()
 
 import numpy as np  # noqa: E402
 
-from ganlib.apps.anogan import (DIGITS, auroc, encoder_record, fit_pca, invert_latent, knn_score,  # noqa: E402
+from ganlib.apps.anogan import (DIGITS, SCORE_NAMES, auroc, auroc_table, encoder_record, fit_pca, invert_latent, knn_score,  # noqa: E402
                                 load_anogan, load_run, pca_score, scoring_subset, split_for_digit, timed)
 from ganlib.data import read_mnist_npz, to_model_range  # noqa: E402
 
-SCORES = ("anogan", "f-anogan", "knn", "pca")
+SCORES = tuple(SCORE_NAMES)
 
 
 def measure_digit(mnist, digit: int, args) -> dict:
@@ -52,20 +52,6 @@ def measure_digit(mnist, digit: int, args) -> dict:
             "auroc": {name: round(auroc(scores[name], labels), 4) for name in SCORES},
             "ms_per_image": {name: round(1000 * seconds[name] / len(images), 3) for name in SCORES},
             "pca_fit_seconds": round(fit_seconds, 1)}
-
-
-def markdown(rows: list[dict]) -> str:
-    """The AUROC table, one row per held-out digit plus the mean, and the time per image."""
-    lines = ["| held-out digit | test images (anomalies) | AnoGAN | f-AnoGAN | kNN pixels | PCA |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for row in rows:
-        values = " | ".join(f"{row['auroc'][name]:.3f}" for name in SCORES)
-        lines.append(f"| {row['digit']} | {row['images']} ({row['anomalies']}) | {values} |")
-    means = " | ".join(f"**{np.mean([row['auroc'][name] for row in rows]):.3f}**" for name in SCORES)
-    lines.append(f"| mean | | {means} |")
-    times = " | ".join(f"{np.median([row['ms_per_image'][name] for row in rows]):.2f}" for name in SCORES)
-    lines.append(f"| ms per image (median) | | {times} |")
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -95,7 +81,7 @@ def main() -> None:
               "digits": rows, "mean_auroc": {name: round(float(np.mean([r["auroc"][name] for r in rows])), 4)
                                              for name in SCORES},
               "seconds": round(time.perf_counter() - start)}
-    print(markdown(rows))
+    print(auroc_table(rows))
     print(f"mean AUROC {result['mean_auroc']}; {result['seconds']} s in all")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -31,16 +31,13 @@ from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ganlib import assets  # noqa: E402
-from ganlib.apps.anogan import (DIGITS, SHIPPED, SHIPPED_SETTINGS, AnoGANModels, encoder_record,  # noqa: E402
-                                gan_config, load_run, make_encoder, pack_weights, save_encoder, split_for_digit,
-                                train_encoder)
+from ganlib.apps.anogan import (DIGITS, SHIPPED, SHIPPED_SETTINGS, encoder_record, gan_config,  # noqa: E402
+                                load_run, pack_weights, split_for_digit, train_models)
 from ganlib.data import read_mnist_npz  # noqa: E402
-from ganlib.model import discriminator_features  # noqa: E402
-from ganlib.trainer import Trainer, read_history  # noqa: E402
+from ganlib.trainer import read_history  # noqa: E402
 
 
 def train_digit(mnist, digit: int, directory: Path, args) -> None:
@@ -49,20 +46,12 @@ def train_digit(mnist, digit: int, directory: Path, args) -> None:
         print(f"digit {digit}: done already ({directory}), skipped", flush=True)
         return
     normal, _, _ = split_for_digit(mnist, digit)
-    trainer = Trainer(normal, out_dir=directory, seed=args.seed, width=args.width, latent_dim=args.latent_dim,
-                      ema_decay=0.999, resume=True, keep=1, verbose=2)
-    print(f"digit {digit}: {len(normal)} normal images, GAN at epoch {trainer.epoch} of {args.epochs}", flush=True)
-    trainer.train(max(0, args.epochs - trainer.epoch))
-    keras.utils.set_random_seed(args.seed)
-    models = AnoGANModels(digit, trainer.gan.sampler, discriminator_features(trainer.discriminator),
-                          make_encoder(args.latent_dim, args.width))
-    start = time.perf_counter()
-    losses = train_encoder(models.encoder, models.generator, models.features, normal, epochs=args.encoder_epochs,
-                           seed=args.seed)
-    seconds = round(time.perf_counter() - start, 1)
-    save_encoder(models.encoder, directory, {"epochs": args.encoder_epochs, "losses": losses, "seconds": seconds,
-                                             "seed": args.seed})
-    print(f"digit {digit}: encoder izi_f loss per epoch {[round(v, 4) for v in losses]}, {seconds} s", flush=True)
+    print(f"digit {digit}: {len(normal)} normal images", flush=True)
+    train_models(normal, digit, directory, epochs=args.epochs, encoder_epochs=args.encoder_epochs, width=args.width,
+                 latent_dim=args.latent_dim, seed=args.seed)
+    record = encoder_record(directory)
+    print(f"digit {digit}: encoder izi_f loss per epoch {[round(v, 4) for v in record['losses']]}, "
+          f"{record['seconds']} s", flush=True)
 
 
 def ship(out: Path, digits, command: str, scores: Path | None) -> None:

@@ -4,9 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib.apps.anogan import (AnoGANModels, anogan_loss, auroc, build_models, check_digit, encoder_scores,
-                                fit_pca, invert_latent, izi_f_loss, knn_score, pack_weights, pca_score,
-                                scoring_subset, split_for_digit, train_encoder, unpack_weights)
+from ganlib.apps.anogan import (AnoGANModels, anogan_loss, auroc, auroc_table, build_models, check_digit,
+                                encoder_record, encoder_scores, fit_pca, invert_latent, izi_f_loss, knn_score,
+                                load_run, pack_weights, pca_score, scoring_subset, split_for_digit, train_encoder,
+                                train_models, unpack_weights)
 from ganlib.data import to_model_range
 from ganlib.errors import DataError
 from ganlib.model import discriminator_features, make_discriminator
@@ -99,6 +100,16 @@ def test_auroc_easy_synthetic_case_is_one_and_shuffled_labels_near_half():
     assert auroc(-scores, is_anomaly) < 0.001
 
 
+def test_auroc_table_rows_and_means():
+    rows = [{"digit": d, "images": 10, "anomalies": 5, "auroc": {"anogan": a, "knn": 0.9},
+             "ms_per_image": {"anogan": 10.0 * (d + 1), "knn": 1.0}} for d, a in ((0, 0.6), (1, 0.8), (2, 0.7))]
+    table = auroc_table(rows, {"anogan": "AnoGAN", "knn": "kNN"}).splitlines()
+    assert table[0] == "| held-out digit | test images (anomalies) | AnoGAN | kNN |"
+    assert table[2] == "| 0 | 10 (5) | 0.600 | 0.900 |"
+    assert table[-2] == "| mean | | **0.700** | **0.900** |"
+    assert table[-1] == "| ms per image (median) | | 20.00 | 1.00 |"
+
+
 def test_shapes_and_ranges(tiny, digits):
     assert np.asarray(tiny.encoder(digits)).shape == (64, LATENT)
     reconstruction = tiny.reconstruct(digits)
@@ -149,6 +160,20 @@ def test_encoder_training_lowers_its_loss():
     after = models.encoder_scores(images).mean()
     assert len(losses) == 3 and losses[2] < losses[1] < losses[0] < before
     assert after < 0.6 * before
+
+
+def test_train_models_writes_a_run_that_loads_and_is_not_retrained(mnist, tmp_path):
+    normal, _, _ = split_for_digit(mnist, 5)
+    models = train_models(normal[:128], 5, tmp_path / "run", epochs=1, encoder_epochs=1, width=WIDTH,
+                          latent_dim=LATENT, verbose=0)
+    record = encoder_record(tmp_path / "run")
+    assert record["epochs"] == 1 and len(record["losses"]) == 1 and np.isfinite(record["losses"][0])
+    x = to_model_range(normal[:8])
+    loaded = load_run(tmp_path / "run", 5)
+    np.testing.assert_allclose(loaded.encoder_scores(x), models.encoder_scores(x), rtol=1e-5)
+    again = train_models(normal[:128], 5, tmp_path / "run", epochs=1, width=WIDTH, latent_dim=LATENT, verbose=0)
+    np.testing.assert_allclose(again.encoder_scores(x), models.encoder_scores(x), rtol=1e-5)
+    assert encoder_record(tmp_path / "run") == record
 
 
 def test_packed_float16_weights_round_trip(tiny, digits):

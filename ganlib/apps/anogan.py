@@ -40,7 +40,7 @@ from ganlib.data import check_model_images, make_dataset, to_model_range
 from ganlib.errors import CheckpointError, DataError
 from ganlib.metrics import pairwise_sq_distances
 from ganlib.model import discriminator_features, make_discriminator, make_generator
-from ganlib.trainer import read_checkpoint_state, restore_gan
+from ganlib.trainer import Trainer, read_checkpoint_state, restore_gan
 
 DIGITS = tuple(range(10))
 FEATURE_WEIGHT = 0.1  # lambda of AnoGAN (Schlegl et al. 2017)
@@ -48,6 +48,7 @@ KAPPA = 1.0  # weight of the feature term of f-AnoGAN's izi_f loss (Schlegl et a
 SHIPPED = "anogan-mnist.npz"
 SHIPPED_SETTINGS = "anogan-mnist.json"
 MODEL_NAMES = ("generator", "features", "encoder")
+SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "knn": "kNN pixels", "pca": "PCA"}
 ENCODER_FILE = "encoder.weights.h5"
 ENCODER_RECORD = "encoder.json"
 
@@ -325,6 +326,27 @@ def unpack_weights(models: AnoGANModels, arrays) -> AnoGANModels:
     return models
 
 
+def train_models(normal_images, digit: int, directory, *, epochs: int = 1, encoder_epochs: int = 1,
+                 width: int = 16, latent_dim: int = 32, seed: int = 0, verbose: int | str = 2) -> AnoGANModels:
+    """Train (or finish) the DCGAN on ``normal_images`` with :class:`ganlib.trainer.Trainer` in
+    ``directory`` (moving average 0.999, a checkpoint per epoch, resumed if there is one), then
+    the f-AnoGAN encoder (:func:`train_encoder`, seeded), saved beside it by :func:`save_encoder`.
+    A directory whose encoder is done is loaded, not retrained (:func:`load_run`)."""
+    if encoder_record(directory) is not None:
+        return load_run(directory, digit)
+    trainer = Trainer(normal_images, out_dir=directory, seed=seed, width=width, latent_dim=latent_dim,
+                      ema_decay=0.999, resume=True, keep=1, verbose=verbose)
+    trainer.train(max(0, epochs - trainer.epoch))
+    keras.utils.set_random_seed(seed)
+    models = AnoGANModels(check_digit(digit), trainer.gan.sampler, discriminator_features(trainer.discriminator),
+                          make_encoder(latent_dim, width))
+    losses, seconds = timed(train_encoder, models.encoder, models.generator, models.features, normal_images,
+                            epochs=encoder_epochs, seed=seed)
+    save_encoder(models.encoder, directory, {"epochs": encoder_epochs, "losses": losses,
+                                             "seconds": round(seconds, 1), "seed": seed})
+    return models
+
+
 def save_encoder(encoder, directory, record: dict) -> None:
     """Write a run's trained encoder (``encoder.weights.h5``) and what its training did (``encoder.json``)."""
     directory = Path(directory)
@@ -368,6 +390,22 @@ def shipped_settings() -> dict:
     return json.loads(assets.path(SHIPPED_SETTINGS).read_text(encoding="utf-8"))
 
 
+def auroc_table(rows: list[dict], names=SCORE_NAMES) -> str:
+    """A markdown table of AUROCs: one row per held-out digit (dicts with ``digit``, ``images``,
+    ``anomalies``, ``auroc`` and ``ms_per_image`` by score name, as ``benchmarks/anogan_auroc.py``
+    writes them), the mean, and the median milliseconds per image of each score."""
+    lines = ["| held-out digit | test images (anomalies) | " + " | ".join(names.values()) + " |",
+             "| ---: | ---: |" + " ---: |" * len(names)]
+    for row in rows:
+        values = " | ".join(f"{row['auroc'][name]:.3f}" for name in names)
+        lines.append(f"| {row['digit']} | {row['images']} ({row['anomalies']}) | {values} |")
+    means = " | ".join(f"**{np.mean([row['auroc'][name] for row in rows]):.3f}**" for name in names)
+    lines.append(f"| mean | | {means} |")
+    times = " | ".join(f"{np.median([row['ms_per_image'][name] for row in rows]):.2f}" for name in names)
+    lines.append(f"| ms per image (median) | | {times} |")
+    return "\n".join(lines)
+
+
 def timed(function, *args, **kwargs):
     """``(function(*args, **kwargs), wall seconds)``."""
     start = time.perf_counter()
@@ -376,6 +414,6 @@ def timed(function, *args, **kwargs):
 
 
 __all__ = ["split_for_digit", "scoring_subset", "anogan_loss", "izi_f_loss", "invert_latent", "make_encoder",
-           "train_encoder", "encoder_scores", "knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
+           "train_encoder", "train_models", "encoder_scores", "knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
            "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
-           "load_anogan", "shipped_settings", "check_digit"]
+           "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]
