@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def main() -> None:
                            "models": str(args.runs) if args.runs else "shipped"},
               "digits": rows, "mean_auroc": {name: round(float(np.mean([r["auroc"][name] for r in rows])), 4)
                                              for name in SCORES},
-              "seconds": round(time.perf_counter() - start)}
+              "seconds": round(time.perf_counter() - start),
+              "command": " ".join(["python", "benchmarks/anogan_auroc.py", *sys.argv[1:]])}
     print(auroc_table(rows))
     print(f"mean AUROC {result['mean_auroc']}; {result['seconds']} s in all")
     if args.json:

@@ -6,8 +6,8 @@ import pytest
 
 from ganlib.apps.anogan import (AnoGANModels, anogan_loss, auroc, auroc_table, build_models, check_digit,
                                 encoder_record, encoder_scores, fit_pca, invert_latent, izi_f_loss, knn_score,
-                                load_run, pack_weights, pca_score, scoring_subset, split_for_digit, train_encoder,
-                                train_models, unpack_weights)
+                                load_anogan, load_run, pack_weights, pca_score, scoring_subset, shipped_settings,
+                                split_for_digit, train_encoder, train_models, unpack_weights)
 from ganlib.data import to_model_range
 from ganlib.errors import DataError
 from ganlib.model import discriminator_features, make_discriminator
@@ -203,3 +203,16 @@ def test_bad_input_raises_errors_that_say_what_to_do(mnist, tiny):
         auroc(np.ones(3), np.array([True, False]))
     with pytest.raises(DataError, match="NaN"):
         auroc(np.array([np.nan, 1.0]), np.array([True, False]))
+
+
+def test_shipped_models_load_checked_and_detect_their_held_out_digit(mnist):
+    settings = shipped_settings()
+    assert [row["digit"] for row in settings["scores"]["digits"]] == list(range(10))
+    models = load_anogan(2)
+    assert models.digit == 2 and models.generator.input_shape[-1] == settings["latent_dim"]
+    _, x_test, is_anomaly = split_for_digit(mnist, 2)
+    chosen = scoring_subset(is_anomaly, normals=100, anomalies=100, seed=3)
+    scores = models.encoder_scores(x_test[chosen])
+    assert auroc(scores, is_anomaly[chosen]) > 0.75  # measured 0.862 on 1,000 test images
+    with pytest.raises(DataError, match="0..9"):
+        load_anogan(10)
