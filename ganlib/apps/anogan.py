@@ -174,12 +174,13 @@ def invert_latent(generator, features, images, *, steps: int = 100, learning_rat
     return np.concatenate(z_all), np.concatenate(scores), losses / len(images)
 
 
-def make_encoder(latent_dim: int, width: int) -> keras.Sequential:
+def make_encoder(latent_dim: int, width: int, batch_norm: bool = False) -> keras.Sequential:
     """f-AnoGAN's encoder E: images (N, 28, 28, 1) -> latent vectors (N, latent_dim), with D's
     convolutions (:func:`ganlib.model.make_discriminator` with ``outputs=latent_dim``) without
     batch norm (as f-AnoGAN's encoder, like its WGAN-GP critic, has none: a score must not depend
-    on moving averages of batch statistics); linear output, as ganlib's noise is Gaussian."""
-    return make_discriminator(width, name="encoder", outputs=latent_dim, batch_norm=False)
+    on moving averages of batch statistics; ``batch_norm=True`` keeps D's); linear output, as
+    ganlib's noise is Gaussian."""
+    return make_discriminator(width, name="encoder", outputs=latent_dim, batch_norm=batch_norm)
 
 
 def encoder_scores(generator, features, encoder, images, kappa: float = KAPPA, batch_size: int = 1000) -> np.ndarray:
