@@ -1,7 +1,7 @@
 """Train AnoGAN's models (:mod:`ganlib.apps.anogan`) for one or all held-out digits, resumably.
 
     PYTHONPATH=. nice -n 10 python scripts/train_anogan.py /work/shared/data/mnist.npz \\
-        --out runs/anogan [--digits 0 1 ...] [--epochs 3 --encoder-epochs 1 --width 16 --latent-dim 32]
+        --out runs/anogan [--digits 0 1 ...] [--epochs 1 --encoder-epochs 1 --width 16 --latent-dim 32]
     PYTHONPATH=. python scripts/train_anogan.py /work/shared/data/mnist.npz --out runs/anogan \\
         --ship --command "THE TRAINING COMMAND" [--scores auroc.json]
 
@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("source", help="full MNIST in Keras layout (mnist.npz)")
     parser.add_argument("--out", type=Path, required=True, help="one sub-directory per held-out digit")
     parser.add_argument("--digits", type=int, nargs="+", default=list(DIGITS))
-    parser.add_argument("--epochs", type=int, default=3, help="GAN epochs over the nine digits' training images")
+    parser.add_argument("--epochs", type=int, default=1, help="GAN epochs over the nine digits' training images")
     parser.add_argument("--encoder-epochs", type=int, default=1)
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--latent-dim", type=int, default=32)

@@ -20,7 +20,10 @@ layer of D, :func:`ganlib.model.discriminator_features`):
   (:func:`knn_score`) and the reconstruction error of a linear autoencoder (PCA,
   :func:`pca_score`).
 
-Images are model-range floats (N, 28, 28, 1) in [-1, 1] (:func:`ganlib.data.to_model_range`).
+Images are uint8 MNIST or model-range floats (N, 28, 28, 1) in [-1, 1]
+(:func:`ganlib.data.to_model_range`).  :func:`train_models` trains one digit's models
+(``scripts/train_anogan.py`` all ten); the ten measured in ``benchmarks/README.md`` (section 7)
+ship with ganlib: :func:`load_anogan` ``(d)``.
 """
 
 from __future__ import annotations
