@@ -1,0 +1,93 @@
+"""AUROC of AnoGAN, f-AnoGAN and simple baselines on MNIST with one digit held out.
+
+    PYTHONPATH=. nice -n 10 python benchmarks/anogan_auroc.py /work/shared/data/mnist.npz \\
+        [--runs runs/anogan] [--digits 0 1 ...] [--normals 500 --anomalies 500] [--steps 100] [--json auroc.json]
+
+For each held-out digit d: the models (the shipped ``load_anogan(d)`` by default, or the runs
+of ``scripts/train_anogan.py`` under ``--runs``) score a fixed subset of the MNIST *test* set,
+``--anomalies`` images of digit d and ``--normals`` others, drawn with ``--seed``.  Scores:
+AnoGAN (latent inversion, ``--steps`` Adam steps), f-AnoGAN (the encoder's izi_f score), the
+mean squared pixel distance to the 5 nearest normal training images (kNN) and the
+reconstruction error of a 32-component PCA fitted to the normal training images.  With
+``--runs DIR --wait`` it scores each digit as soon as its training has finished.  Prints a
+markdown table of AUROCs and seconds per image, and writes them as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from ganlib.quiet import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()
+
+import numpy as np  # noqa: E402
+
+from ganlib.apps.anogan import (DIGITS, SCORE_NAMES, auroc, auroc_table, encoder_record, fit_pca, invert_latent, knn_score,  # noqa: E402
+                                load_anogan, load_run, pca_score, scoring_subset, split_for_digit, timed)
+from ganlib.data import read_mnist_npz, to_model_range  # noqa: E402
+
+SCORES = tuple(SCORE_NAMES)
+
+
+def measure_digit(mnist, digit: int, args) -> dict:
+    """AUROC and seconds per image of each score for one held-out digit."""
+    normal, x_test, is_anomaly = split_for_digit(mnist, digit)
+    chosen = scoring_subset(is_anomaly, args.normals, args.anomalies or None, args.seed)
+    images, labels = to_model_range(x_test[chosen]), is_anomaly[chosen]
+    normal = to_model_range(normal)
+    models = load_run(args.runs / f"digit-{digit}", digit) if args.runs else load_anogan(digit)
+    (_, anogan, _), anogan_seconds = timed(invert_latent, models.generator, models.features, images,
+                                           steps=args.steps, learning_rate=args.learning_rate, seed=args.seed)
+    encoder, encoder_seconds = timed(models.encoder_scores, images)
+    knn, knn_seconds = timed(knn_score, images, normal, 5)
+    pca, fit_seconds = timed(fit_pca, normal, 32, args.seed)
+    linear, pca_seconds = timed(pca_score, pca, images)
+    scores = {"anogan": anogan, "f-anogan": encoder, "knn": knn, "pca": linear}
+    seconds = {"anogan": anogan_seconds, "f-anogan": encoder_seconds, "knn": knn_seconds, "pca": pca_seconds}
+    return {"digit": digit, "images": len(images), "anomalies": int(labels.sum()),
+            "auroc": {name: round(auroc(scores[name], labels), 4) for name in SCORES},
+            "ms_per_image": {name: round(1000 * seconds[name] / len(images), 3) for name in SCORES},
+            "pca_fit_seconds": round(fit_seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", help="full MNIST in Keras layout (mnist.npz)")
+    parser.add_argument("--runs", type=Path, help="directory of scripts/train_anogan.py (default: the shipped models)")
+    parser.add_argument("--digits", type=int, nargs="+", default=list(DIGITS))
+    parser.add_argument("--normals", type=int, default=500, help="normal test images per held-out digit")
+    parser.add_argument("--anomalies", type=int, default=500, help="test images of the held-out digit (0: all)")
+    parser.add_argument("--steps", type=int, default=100, help="Adam steps of the latent inversion")
+    parser.add_argument("--learning-rate", type=float, default=0.05, help="Adam's learning rate on z")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--wait", action="store_true", help="with --runs: wait for each digit's training to finish")
+    args = parser.parse_args()
+    mnist = read_mnist_npz(args.source)
+    start = time.perf_counter()
+    rows = []
+    for digit in args.digits:
+        while args.wait and encoder_record(args.runs / f"digit-{digit}") is None:
+            time.sleep(20)
+        rows.append(measure_digit(mnist, digit, args))
+        print(json.dumps(rows[-1]), flush=True)
+    result = {"settings": {"normals": args.normals, "anomalies": args.anomalies, "steps": args.steps,
+                           "learning_rate": args.learning_rate, "seed": args.seed,
+                           "models": str(args.runs) if args.runs else "shipped"},
+              "digits": rows, "mean_auroc": {name: round(float(np.mean([r["auroc"][name] for r in rows])), 4)
+                                             for name in SCORES},
+              "seconds": round(time.perf_counter() - start),
+              "command": " ".join(["python", "benchmarks/anogan_auroc.py", *sys.argv[1:]])}
+    print(auroc_table(rows))
+    print(f"mean AUROC {result['mean_auroc']}; {result['seconds']} s in all")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,423 @@
+"""Anomaly detection with a GAN: AnoGAN and f-AnoGAN on MNIST with one digit held out.
+
+The protocol (leave one digit out): a DCGAN (:mod:`ganlib.model`, trained by
+:class:`ganlib.trainer.Trainer`) learns the MNIST *training* images of nine digits; the held-out
+digit d is the anomaly.  Test set: MNIST *test* images (never seen in training), anomaly =
+label d; :func:`scoring_subset` draws a seeded sample of the images of d and of the others.  A
+score is high for images the normal model explains badly; AUROC (:func:`auroc`) measures how
+well it ranks the anomalies above the normal images (1 perfect, 0.5 chance).
+
+Scores, each a pure function of images, reconstructions and D's features f (an intermediate
+layer of D, :func:`ganlib.model.discriminator_features`):
+
+* **AnoGAN** (Schlegl et al. 2017): search the latent space for the z whose G(z) is closest
+  to x, by gradient descent (Adam) on z (:func:`invert_latent`); the score is the loss
+  :func:`anogan_loss` at the end, ``(1 - lambda) |x - G(z)|_1 + lambda |f(x) - f(G(z))|_1``.
+* **f-AnoGAN** (Schlegl et al. 2019): an encoder E, trained on normal images with G and D
+  frozen (:func:`train_encoder`), maps x to z in one pass; the score is the izi_f loss
+  :func:`izi_f_loss`, ``|x - G(E(x))|^2 / n + kappa |f(x) - f(G(E(x)))|^2 / n_f``.
+* Baselines without a GAN: the distance to the k nearest normal training images in pixel space
+  (:func:`knn_score`) and the reconstruction error of a linear autoencoder (PCA,
+  :func:`pca_score`).
+
+Images are uint8 MNIST or model-range floats (N, 28, 28, 1) in [-1, 1]
+(:func:`ganlib.data.to_model_range`).  :func:`train_models` trains one digit's models
+(``scripts/train_anogan.py`` all ten); the ten measured in ``benchmarks/README.md`` (section 7)
+ship with ganlib: :func:`load_anogan` ``(d)``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from ganlib import assets
+from ganlib.data import check_model_images, make_dataset, to_model_range
+from ganlib.errors import CheckpointError, DataError
+from ganlib.metrics import pairwise_sq_distances
+from ganlib.model import discriminator_features, make_discriminator, make_generator
+from ganlib.trainer import Trainer, read_checkpoint_state, restore_gan
+
+DIGITS = tuple(range(10))
+FEATURE_WEIGHT = 0.1  # lambda of AnoGAN (Schlegl et al. 2017)
+KAPPA = 1.0  # weight of the feature term of f-AnoGAN's izi_f loss (Schlegl et al. 2019)
+SHIPPED = "anogan-mnist.npz"
+SHIPPED_SETTINGS = "anogan-mnist.json"
+MODEL_NAMES = ("generator", "features", "encoder")
+SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "knn": "kNN pixels", "pca": "PCA"}
+ENCODER_FILE = "encoder.weights.h5"
+ENCODER_RECORD = "encoder.json"
+
+
+def check_digit(digit) -> int:
+    """``digit`` as an int; DataError unless it is one of 0..9."""
+    if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or int(digit) not in DIGITS:
+        raise DataError(f"the held-out digit must be an integer 0..9, got {digit!r}; "
+                        "pick the digit to treat as the anomaly")
+    return int(digit)
+
+
+def _check_uint8_images(images, name: str) -> np.ndarray:
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DataError(f"{name} must be uint8 MNIST images of shape (N, 28, 28), got {images.dtype} {images.shape}; "
+                        "use ganlib.data.load_mnist()")
+    return images
+
+
+def split_for_digit(mnist, digit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The leave-one-digit-out split of ``mnist`` ((x_train, y_train), (x_test, y_test), uint8):
+    the training images of every digit but ``digit`` (the normal data, uint8), all test images
+    (uint8) and which of them are anomalies (bool: label == ``digit``)."""
+    digit = check_digit(digit)
+    (x_train, y_train), (x_test, y_test) = mnist
+    x_train, x_test = _check_uint8_images(x_train, "x_train"), _check_uint8_images(x_test, "x_test")
+    if len(y_train) != len(x_train) or len(y_test) != len(x_test):
+        raise DataError(f"labels do not match images: {len(x_train)} train images, {len(y_train)} labels; "
+                        f"{len(x_test)} test images, {len(y_test)} labels")
+    return x_train[np.asarray(y_train) != digit], x_test, np.asarray(y_test) == digit
+
+
+def scoring_subset(is_anomaly, normals: int = 500, anomalies: int | None = 500, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a test subset: ``anomalies`` anomalies (None: all) and ``normals`` normal
+    images, each drawn without replacement with ``seed`` (all of them if there are fewer)."""
+    is_anomaly = np.asarray(is_anomaly, bool)
+    rng = np.random.default_rng(seed)
+
+    def draw(indices, count):
+        return indices if count is None else rng.choice(indices, min(count, len(indices)), replace=False)
+
+    chosen = [draw(np.flatnonzero(is_anomaly), anomalies), draw(np.flatnonzero(~is_anomaly), normals)]
+    return np.sort(np.concatenate(chosen))
+
+
+def _per_image(values):
+    """Sum over every axis but the first."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+def anogan_loss(images, reconstructions, image_features, reconstruction_features, weight: float = FEATURE_WEIGHT):
+    """AnoGAN's loss per image (Schlegl et al. 2017, eq. 3-5), shape (N,):
+
+        (1 - lambda) * sum_pixels |x - G(z)|  +  lambda * sum_features |f(x) - f(G(z))|
+
+    the residual loss plus ``lambda`` (``weight``, 0.1 in the paper) times the discrimination
+    loss in its feature-matching form, f an intermediate layer of D.  At the z found by
+    :func:`invert_latent` it is the anomaly score.  Works on numpy arrays and tensors alike.
+    """
+    residual = _per_image(ops.abs(images - reconstructions))
+    discrimination = _per_image(ops.abs(image_features - reconstruction_features))
+    return (1.0 - weight) * residual + weight * discrimination
+
+
+def izi_f_loss(images, reconstructions, image_features, reconstruction_features, kappa: float = KAPPA):
+    """f-AnoGAN's izi_f loss per image (Schlegl et al. 2019, eq. 7), shape (N,):
+
+        sum_pixels (x - G(E(x)))^2 / n  +  kappa * sum_features (f(x) - f(G(E(x))))^2 / n_f
+
+    with n pixels and n_f features: the encoder's training loss (averaged over a batch) and,
+    for a trained encoder, the anomaly score.
+    """
+    n = int(np.prod(images.shape[1:]))
+    n_f = int(np.prod(image_features.shape[1:]))
+    residual = _per_image(ops.square(images - reconstructions)) / n
+    features = _per_image(ops.square(image_features - reconstruction_features)) / n_f
+    return residual + kappa * features
+
+
+def _batches(count: int, batch_size: int):
+    return [slice(start, min(start + batch_size, count)) for start in range(0, count, batch_size)]
+
+
+def invert_latent(generator, features, images, *, steps: int = 100, learning_rate: float = 0.05,
+                  weight: float = FEATURE_WEIGHT, seed: int = 0, batch_size: int = 500):
+    """AnoGAN's latent search: for each image x, Adam on z (started from N(0, I) drawn with
+    ``seed``) for ``steps`` steps on :func:`anogan_loss`; G and f in inference mode, frozen.
+
+    Returns ``(z, scores, losses)``: the final latent vectors (N, latent_dim), the loss at them
+    (N,) -- the AnoGAN anomaly score -- and the mean loss before each step and at the end
+    (steps + 1,).  A batch minimises the *sum* of its images' losses; as Adam works per
+    coordinate, that is exactly an independent search per image.
+    """
+    images = _model_images(images)
+    latent_dim = generator.input_shape[-1]
+    z_all, scores, losses = [], [], np.zeros(steps + 1)
+    for number, part in enumerate(_batches(len(images), batch_size)):
+        x = tf.constant(images[part])
+        noise = tf.random.stateless_normal((len(images[part]), latent_dim), seed=[seed, number])
+        z = tf.Variable(noise)
+        optimizer = keras.optimizers.Adam(learning_rate)
+        target = features(x, training=False)
+
+        def loss():
+            reconstruction = generator(z, training=False)
+            return anogan_loss(x, reconstruction, target, features(reconstruction, training=False), weight)
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                per_image = loss()
+                total = ops.sum(per_image)
+            optimizer.apply_gradients([(tape.gradient(total, z), z)])
+            return ops.mean(per_image)
+
+        for k in range(steps):
+            losses[k] += float(step()) * len(images[part])
+        final = np.asarray(loss())
+        losses[steps] += final.sum()
+        z_all.append(z.numpy())
+        scores.append(final)
+    return np.concatenate(z_all), np.concatenate(scores), losses / len(images)
+
+
+def make_encoder(latent_dim: int, width: int, batch_norm: bool = False) -> keras.Sequential:
+    """f-AnoGAN's encoder E: images (N, 28, 28, 1) -> latent vectors (N, latent_dim), with D's
+    convolutions (:func:`ganlib.model.make_discriminator` with ``outputs=latent_dim``) without
+    batch norm (as f-AnoGAN's encoder, like its WGAN-GP critic, has none: a score must not depend
+    on moving averages of batch statistics; ``batch_norm=True`` keeps D's); linear output, as
+    ganlib's noise is Gaussian."""
+    return make_discriminator(width, name="encoder", outputs=latent_dim, batch_norm=batch_norm)
+
+
+def encoder_scores(generator, features, encoder, images, kappa: float = KAPPA, batch_size: int = 1000) -> np.ndarray:
+    """f-AnoGAN's anomaly score of each image: :func:`izi_f_loss` at z = E(x), shape (N,)."""
+    images = _model_images(images)
+    scores = []
+    for part in _batches(len(images), batch_size):
+        x = images[part]
+        reconstruction = generator(encoder(x, training=False), training=False)
+        scores.append(np.asarray(izi_f_loss(x, reconstruction, features(x, training=False),
+                                            features(reconstruction, training=False), kappa)))
+    return np.concatenate(scores)
+
+
+def train_encoder(encoder, generator, features, images, *, epochs: int = 1, batch_size: int = 64, seed: int = 0,
+                  learning_rate: float = 1e-3, kappa: float = KAPPA) -> list[float]:
+    """Train ``encoder`` on ``images`` (uint8 or model range) to minimise the batch mean of
+    :func:`izi_f_loss`, G and f frozen (in inference mode); batches from
+    :func:`ganlib.data.make_dataset` (seeded).  Returns each epoch's mean loss."""
+    optimizer = keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            reconstruction = generator(encoder(x, training=True), training=False)
+            loss = ops.mean(izi_f_loss(x, reconstruction, features(x, training=False),
+                                       features(reconstruction, training=False), kappa))
+        variables = encoder.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    means = []
+    for epoch in range(epochs):
+        total, count = 0.0, 0
+        for batch in make_dataset(images, batch_size, seed=seed, first_epoch=epoch, repeat=False):
+            total += float(step(batch))
+            count += 1
+        means.append(total / count)
+    return means
+
+
+def knn_score(images, normal_images, k: int = 5, block: int = 256) -> np.ndarray:
+    """Baseline: the mean squared pixel distance of each image to its ``k`` nearest normal images,
+
+        score(x) = (1/k) * sum_{j in kNN(x)} |x - x_j|^2,
+
+    shape (N,); images as (N, 28, 28, 1) floats or any (N, ...) arrays of the same pixel count."""
+    queries = np.asarray(images, np.float32).reshape(len(images), -1)
+    support = np.asarray(normal_images, np.float32).reshape(len(normal_images), -1)
+    if queries.shape[1] != support.shape[1]:
+        raise DataError(f"images have {queries.shape[1]} pixels but the normal images {support.shape[1]}")
+    if not 1 <= k <= len(support):
+        raise DataError(f"k must be between 1 and the number of normal images ({len(support)}), got {k!r}")
+    scores = np.empty(len(queries))
+    for part in _batches(len(queries), block):
+        distances = pairwise_sq_distances(queries[part], support)
+        scores[part] = np.partition(distances, k - 1, axis=1)[:, :k].mean(axis=1)
+    return scores
+
+
+def fit_pca(normal_images, components: int = 32, seed: int = 0):
+    """A linear autoencoder: PCA with ``components`` components fitted to the normal images."""
+    from sklearn.decomposition import PCA
+
+    flat = np.asarray(normal_images, np.float32).reshape(len(normal_images), -1)
+    return PCA(components, random_state=seed).fit(flat)
+
+
+def pca_score(pca, images) -> np.ndarray:
+    """Baseline: the squared reconstruction error of the linear autoencoder ``pca``,
+    ``|x - W W^T (x - mu) - mu|^2`` per image (W: its orthonormal components), shape (N,)."""
+    flat = np.asarray(images, np.float32).reshape(len(images), -1)
+    reconstruction = (flat - pca.mean_) @ pca.components_.T @ pca.components_ + pca.mean_
+    return ((flat - reconstruction) ** 2).sum(axis=1)
+
+
+def auroc(scores, is_anomaly) -> float:
+    """Area under the ROC curve of ``scores`` (higher = more anomalous) against the bool labels
+    ``is_anomaly`` (``sklearn.metrics.roc_auc_score``): the probability that a random anomaly
+    scores above a random normal image (ties count half)."""
+    from sklearn.metrics import roc_auc_score
+
+    scores, is_anomaly = np.asarray(scores, np.float64), np.asarray(is_anomaly)
+    if scores.shape != is_anomaly.shape or scores.ndim != 1:
+        raise DataError(f"need one score per label, got scores {scores.shape} and labels {is_anomaly.shape}")
+    if is_anomaly.dtype != bool or is_anomaly.all() or not is_anomaly.any():
+        raise DataError("is_anomaly must be bool with both anomalies and normal images; AUROC needs both")
+    if not np.isfinite(scores).all():
+        raise DataError("scores contain NaN or infinite values; check the models and images that produced them")
+    return float(roc_auc_score(is_anomaly, scores))
+
+
+def _model_images(images) -> np.ndarray:
+    """uint8 MNIST or model-range floats -> float32 (N, 28, 28, 1) in [-1, 1] (DataError otherwise)."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return to_model_range(images)
+    check_model_images(images)
+    return images.astype(np.float32)
+
+
+@dataclass
+class AnoGANModels:
+    """The three networks that score images for one held-out digit."""
+
+    digit: int
+    generator: keras.Model
+    features: keras.Model
+    encoder: keras.Model
+
+    def anogan_scores(self, images, **options) -> np.ndarray:
+        """AnoGAN scores (:func:`invert_latent`'s second result); ``options`` go to it."""
+        return invert_latent(self.generator, self.features, images, **options)[1]
+
+    def encoder_scores(self, images) -> np.ndarray:
+        """f-AnoGAN scores (:func:`encoder_scores`)."""
+        return encoder_scores(self.generator, self.features, self.encoder, images)
+
+    def reconstruct(self, images) -> np.ndarray:
+        """G(E(x)) as model-range floats (N, 28, 28, 1)."""
+        images = _model_images(images)
+        return np.asarray(self.generator(self.encoder(images, training=False), training=False))
+
+
+def build_models(digit: int, latent_dim: int, width: int) -> AnoGANModels:
+    """Untrained networks of the given sizes (what :func:`load_anogan` fills with weights)."""
+    discriminator = make_discriminator(width)
+    return AnoGANModels(check_digit(digit), make_generator(latent_dim, width),
+                        discriminator_features(discriminator), make_encoder(latent_dim, width))
+
+
+def pack_weights(models: AnoGANModels) -> dict[str, np.ndarray]:
+    """Every weight of the three networks as float16 arrays named ``DIGIT/NETWORK/INDEX``."""
+    return {f"{models.digit}/{name}/{i:02d}": np.asarray(w, np.float16)
+            for name in MODEL_NAMES for i, w in enumerate(getattr(models, name).get_weights())}
+
+
+def unpack_weights(models: AnoGANModels, arrays) -> AnoGANModels:
+    """Set ``models``' weights from :func:`pack_weights`' arrays (as float32)."""
+    for name in MODEL_NAMES:
+        network = getattr(models, name)
+        count = len(network.get_weights())
+        network.set_weights([np.asarray(arrays[f"{models.digit}/{name}/{i:02d}"], np.float32) for i in range(count)])
+    return models
+
+
+def train_models(normal_images, digit: int, directory, *, epochs: int = 1, encoder_epochs: int = 1,
+                 width: int = 16, latent_dim: int = 32, seed: int = 0, verbose: int | str = 2) -> AnoGANModels:
+    """Train (or finish) the DCGAN on ``normal_images`` with :class:`ganlib.trainer.Trainer` in
+    ``directory`` (moving average 0.999, a checkpoint per epoch, resumed if there is one), then
+    the f-AnoGAN encoder (:func:`train_encoder`, seeded), saved beside it by :func:`save_encoder`.
+    A directory whose encoder is done is loaded, not retrained (:func:`load_run`)."""
+    if encoder_record(directory) is not None:
+        return load_run(directory, digit)
+    trainer = Trainer(normal_images, out_dir=directory, seed=seed, width=width, latent_dim=latent_dim,
+                      ema_decay=0.999, resume=True, keep=1, verbose=verbose)
+    trainer.train(max(0, epochs - trainer.epoch))
+    keras.utils.set_random_seed(seed)
+    models = AnoGANModels(check_digit(digit), trainer.gan.sampler, discriminator_features(trainer.discriminator),
+                          make_encoder(latent_dim, width))
+    losses, seconds = timed(train_encoder, models.encoder, models.generator, models.features, normal_images,
+                            epochs=encoder_epochs, seed=seed)
+    save_encoder(models.encoder, directory, {"epochs": encoder_epochs, "losses": losses,
+                                             "seconds": round(seconds, 1), "seed": seed})
+    return models
+
+
+def save_encoder(encoder, directory, record: dict) -> None:
+    """Write a run's trained encoder (``encoder.weights.h5``) and what its training did (``encoder.json``)."""
+    directory = Path(directory)
+    encoder.save_weights(directory / ENCODER_FILE)
+    (directory / ENCODER_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def encoder_record(directory) -> dict | None:
+    """What :func:`save_encoder` recorded in ``directory``, or None if the encoder is not trained yet."""
+    file = Path(directory) / ENCODER_RECORD
+    return json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
+
+
+def load_run(directory, digit: int) -> AnoGANModels:
+    """The models of a training run (``scripts/train_anogan.py``): the GAN's sampler (moving
+    average if kept) and D features from its latest checkpoint, and the encoder."""
+    gan, _ = restore_gan(directory)
+    if encoder_record(directory) is None:
+        raise CheckpointError(f"{directory} has no trained encoder ({ENCODER_RECORD} missing); finish the run first")
+    encoder = make_encoder(gan.latent_dim, gan_config(directory)["width"])
+    encoder.load_weights(Path(directory) / ENCODER_FILE)
+    return AnoGANModels(check_digit(digit), gan.sampler, discriminator_features(gan.discriminator), encoder)
+
+
+def gan_config(directory) -> dict:
+    """The GAN settings a run recorded in its checkpoint."""
+    return read_checkpoint_state(directory)["config"]
+
+
+def load_anogan(digit: int) -> AnoGANModels:
+    """The shipped generator, D features and encoder trained without ``digit`` (sha256-checked
+    assets ``anogan-mnist.npz`` and ``anogan-mnist.json``; how they were trained: the json)."""
+    digit = check_digit(digit)
+    settings = shipped_settings()
+    with np.load(assets.path(SHIPPED), allow_pickle=False) as arrays:
+        return unpack_weights(build_models(digit, settings["latent_dim"], settings["width"]), arrays)
+
+
+def shipped_settings() -> dict:
+    """Settings, commands and measured AUROCs of the shipped models (``anogan-mnist.json``)."""
+    return json.loads(assets.path(SHIPPED_SETTINGS).read_text(encoding="utf-8"))
+
+
+def auroc_table(rows: list[dict], names=SCORE_NAMES) -> str:
+    """A markdown table of AUROCs: one row per held-out digit (dicts with ``digit``, ``images``,
+    ``anomalies``, ``auroc`` and ``ms_per_image`` by score name, as ``benchmarks/anogan_auroc.py``
+    writes them), the mean, and the median milliseconds per image of each score."""
+    lines = ["| held-out digit | test images (anomalies) | " + " | ".join(names.values()) + " |",
+             "| ---: | ---: |" + " ---: |" * len(names)]
+    for row in rows:
+        values = " | ".join(f"{row['auroc'][name]:.3f}" for name in names)
+        lines.append(f"| {row['digit']} | {row['images']} ({row['anomalies']}) | {values} |")
+    means = " | ".join(f"**{np.mean([row['auroc'][name] for row in rows]):.3f}**" for name in names)
+    lines.append(f"| mean | | {means} |")
+    times = " | ".join(f"{np.median([row['ms_per_image'][name] for row in rows]):.2f}" for name in names)
+    lines.append(f"| ms per image (median) | | {times} |")
+    return "\n".join(lines)
+
+
+def timed(function, *args, **kwargs):
+    """``(function(*args, **kwargs), wall seconds)``."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+__all__ = ["split_for_digit", "scoring_subset", "anogan_loss", "izi_f_loss", "invert_latent", "make_encoder",
+           "train_encoder", "train_models", "encoder_scores", "knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
+           "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
+           "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]

@@ -1,0 +1,218 @@
+"""ganlib.apps.anogan: leave-one-digit-out split, AnoGAN and f-AnoGAN scores, baselines, AUROC, shipping."""
+
+import keras
+import numpy as np
+import pytest
+
+from ganlib.apps.anogan import (AnoGANModels, anogan_loss, auroc, auroc_table, build_models, check_digit,
+                                encoder_record, encoder_scores, fit_pca, invert_latent, izi_f_loss, knn_score,
+                                load_anogan, load_run, pack_weights, pca_score, scoring_subset, shipped_settings,
+                                split_for_digit, train_encoder, train_models, unpack_weights)
+from ganlib.data import to_model_range
+from ganlib.errors import DataError
+from ganlib.model import discriminator_features, make_discriminator
+
+LATENT, WIDTH = 8, 4
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    keras.utils.set_random_seed(0)
+    return build_models(3, LATENT, WIDTH)
+
+
+@pytest.fixture(scope="module")
+def digits(mnist):
+    return to_model_range(mnist.test[0][:64])
+
+
+def test_split_for_digit(mnist):
+    normal, test, is_anomaly = split_for_digit(mnist, 3)
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert len(normal) == int((y_train != 3).sum()) and normal.dtype == np.uint8
+    np.testing.assert_array_equal(test, x_test)
+    np.testing.assert_array_equal(is_anomaly, y_test == 3)
+    assert not any((image == x_train[y_train == 3][:50]).all(axis=(1, 2)).any() for image in normal[:200])
+
+
+def test_scoring_subset_is_seeded_and_counts_each_kind():
+    is_anomaly = np.arange(100) % 10 == 0
+    chosen = scoring_subset(is_anomaly, normals=30, anomalies=None, seed=1)
+    assert is_anomaly[chosen].sum() == 10 and len(chosen) == 40 and len(set(chosen)) == 40
+    np.testing.assert_array_equal(chosen, scoring_subset(is_anomaly, normals=30, anomalies=None, seed=1))
+    assert not np.array_equal(chosen, scoring_subset(is_anomaly, normals=30, anomalies=None, seed=2))
+    assert len(scoring_subset(is_anomaly, normals=1000, anomalies=None)) == 100
+    few = scoring_subset(is_anomaly, normals=7, anomalies=4, seed=0)
+    assert is_anomaly[few].sum() == 4 and len(few) == 11 and np.all(np.diff(few) > 0)
+
+
+def test_discriminator_features_feed_the_last_layer():
+    d = make_discriminator(WIDTH)
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 28, 28, 1)).astype(np.float32)
+    f = np.asarray(discriminator_features(d)(x))
+    assert f.shape == (5, 4 * 4 * 4 * WIDTH)
+    np.testing.assert_allclose(np.asarray(d(x)), np.asarray(d.layers[-1](f)), rtol=1e-5, atol=1e-5)
+
+
+def test_anogan_loss_closed_form():
+    x = np.array([[1.0, -1.0], [0.0, 0.5]], np.float32)
+    g = np.array([[0.0, -1.0], [0.5, 0.5]], np.float32)
+    fx = np.array([[2.0, 0.0, 1.0], [1.0, 1.0, 1.0]], np.float32)
+    fg = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], np.float32)
+    # image 0: |x - g|_1 = 1, |fx - fg|_1 = 3; image 1: 0.5 and 0
+    np.testing.assert_allclose(np.asarray(anogan_loss(x, g, fx, fg, 0.1)), [0.9 * 1 + 0.1 * 3, 0.9 * 0.5], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(anogan_loss(x, g, fx, fg, 0.0)), [1.0, 0.5], rtol=1e-6)
+
+
+def test_izi_f_loss_closed_form():
+    x = np.array([[1.0, -1.0], [0.0, 0.5]], np.float32)
+    g = np.array([[0.0, -1.0], [0.5, 0.5]], np.float32)
+    fx = np.array([[2.0, 0.0, 1.0], [1.0, 1.0, 1.0]], np.float32)
+    fg = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], np.float32)
+    # image 0: 1/2 + kappa * 5/3; image 1: 0.25/2 + 0
+    np.testing.assert_allclose(np.asarray(izi_f_loss(x, g, fx, fg, kappa=2.0)), [0.5 + 2 * 5 / 3, 0.125], rtol=1e-6)
+
+
+def test_knn_and_pca_scores_closed_form():
+    normal = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
+    queries = np.array([[0.0, 1.0], [1.0, 0.0]])
+    # squared distances: query 0 -> 1, 2, 4; query 1 -> 1, 0, 10
+    np.testing.assert_allclose(knn_score(queries, normal, k=1), [1.0, 0.0])
+    np.testing.assert_allclose(knn_score(queries, normal, k=2), [1.5, 0.5])
+    line = np.array([[t, 2 * t] for t in np.linspace(-1, 1, 9)])
+    pca = fit_pca(line, components=1)
+    np.testing.assert_allclose(pca_score(pca, np.array([[0.5, 1.0], [2.0, -1.0]])), [0.0, 5.0], atol=1e-6)
+    with pytest.raises(DataError, match="k must be"):
+        knn_score(queries, normal, k=4)
+
+
+def test_auroc_easy_synthetic_case_is_one_and_shuffled_labels_near_half():
+    rng = np.random.default_rng(0)
+    normal_template, anomaly_template = np.zeros(784), np.zeros(784)
+    anomaly_template[300:400] = 1.0
+    train = normal_template + 0.1 * rng.standard_normal((500, 784))
+    is_anomaly = np.arange(2000) % 4 == 0
+    test = np.where(is_anomaly[:, None], anomaly_template, normal_template) + 0.1 * rng.standard_normal((2000, 784))
+    scores = knn_score(test, train, k=5)
+    assert auroc(scores, is_anomaly) > 0.999
+    shuffled = rng.permutation(is_anomaly)
+    assert abs(auroc(scores, shuffled) - 0.5) < 0.05
+    assert auroc(-scores, is_anomaly) < 0.001
+
+
+def test_auroc_table_rows_and_means():
+    rows = [{"digit": d, "images": 10, "anomalies": 5, "auroc": {"anogan": a, "knn": 0.9},
+             "ms_per_image": {"anogan": 10.0 * (d + 1), "knn": 1.0}} for d, a in ((0, 0.6), (1, 0.8), (2, 0.7))]
+    table = auroc_table(rows, {"anogan": "AnoGAN", "knn": "kNN"}).splitlines()
+    assert table[0] == "| held-out digit | test images (anomalies) | AnoGAN | kNN |"
+    assert table[2] == "| 0 | 10 (5) | 0.600 | 0.900 |"
+    assert table[-2] == "| mean | | **0.700** | **0.900** |"
+    assert table[-1] == "| ms per image (median) | | 20.00 | 1.00 |"
+
+
+def test_shapes_and_ranges(tiny, digits):
+    assert np.asarray(tiny.encoder(digits)).shape == (64, LATENT)
+    reconstruction = tiny.reconstruct(digits)
+    assert reconstruction.shape == (64, 28, 28, 1) and np.abs(reconstruction).max() <= 1
+    scores = encoder_scores(tiny.generator, tiny.features, tiny.encoder, digits, batch_size=16)
+    assert scores.shape == (64,) and np.all(scores >= 0)
+    assert np.asarray(tiny.features(digits)).shape == (64, 4 * 4 * 4 * WIDTH)
+
+
+def test_encoder_score_is_izi_f_at_the_encoded_latent(tiny, digits):
+    x = digits[:8]
+    g = np.asarray(tiny.generator(tiny.encoder(x, training=False), training=False))
+    f_x, f_g = np.asarray(tiny.features(x)), np.asarray(tiny.features(g))
+    expected = ((x - g) ** 2).mean(axis=(1, 2, 3)) + ((f_x - f_g) ** 2).mean(axis=1)
+    np.testing.assert_allclose(tiny.encoder_scores(x), expected, rtol=1e-4)
+
+
+def test_latent_inversion_lowers_the_loss_and_fits_what_g_made_better(tiny, digits):
+    z_true = np.random.default_rng(5).standard_normal((6, LATENT)).astype(np.float32)
+    made = np.asarray(tiny.generator(z_true, training=False))
+    z, made_scores, made_losses = invert_latent(tiny.generator, tiny.features, made, steps=60, learning_rate=0.1,
+                                                seed=1)
+    assert z.shape == (6, LATENT) and made_scores.shape == (6,) and made_losses.shape == (61,)
+    assert made_losses[-1] < 0.1 * made_losses[0]  # from a random start to (near) the image G made
+    np.testing.assert_allclose(made_losses[-1], made_scores.mean(), rtol=1e-5)
+    final = np.asarray(tiny.generator(z, training=False))
+    expected = anogan_loss(made, final, np.asarray(tiny.features(made)), np.asarray(tiny.features(final)))
+    np.testing.assert_allclose(made_scores, np.asarray(expected), rtol=1e-4)
+    _, real_scores, real_losses = invert_latent(tiny.generator, tiny.features, digits[:6], steps=60,
+                                                learning_rate=0.1, seed=1)
+    assert real_losses[-1] < real_losses[0]
+    assert made_scores.max() < 0.1 * real_scores.min()  # G's own images are explained far better than real digits
+    again = invert_latent(tiny.generator, tiny.features, made, steps=60, learning_rate=0.1, seed=1, batch_size=6)
+    np.testing.assert_allclose(again[1], made_scores, rtol=1e-5)
+    split = invert_latent(tiny.generator, tiny.features, digits[:6], steps=60, learning_rate=0.1, seed=1, batch_size=4)
+    assert split[1].shape == (6,) and split[2][-1] < split[2][0]
+
+
+def test_encoder_training_lowers_its_loss():
+    keras.utils.set_random_seed(1)
+    models = build_models(0, LATENT, WIDTH)
+    last = models.generator.layers[-1]
+    last.kernel.assign(last.kernel * 30.0)  # an untrained G whose images span [-1, 1], not all near 0
+    z = np.random.default_rng(2).standard_normal((512, LATENT)).astype(np.float32)
+    images = np.asarray(models.generator(z, training=False))
+    before = models.encoder_scores(images).mean()
+    losses = train_encoder(models.encoder, models.generator, models.features, images, epochs=3, batch_size=16)
+    after = models.encoder_scores(images).mean()
+    assert len(losses) == 3 and losses[2] < losses[1] < losses[0] < before
+    assert after < 0.6 * before
+
+
+def test_train_models_writes_a_run_that_loads_and_is_not_retrained(mnist, tmp_path):
+    normal, _, _ = split_for_digit(mnist, 5)
+    models = train_models(normal[:128], 5, tmp_path / "run", epochs=1, encoder_epochs=1, width=WIDTH,
+                          latent_dim=LATENT, verbose=0)
+    record = encoder_record(tmp_path / "run")
+    assert record["epochs"] == 1 and len(record["losses"]) == 1 and np.isfinite(record["losses"][0])
+    x = to_model_range(normal[:8])
+    loaded = load_run(tmp_path / "run", 5)
+    np.testing.assert_allclose(loaded.encoder_scores(x), models.encoder_scores(x), rtol=1e-5)
+    again = train_models(normal[:128], 5, tmp_path / "run", epochs=1, width=WIDTH, latent_dim=LATENT, verbose=0)
+    np.testing.assert_allclose(again.encoder_scores(x), models.encoder_scores(x), rtol=1e-5)
+    assert encoder_record(tmp_path / "run") == record
+
+
+def test_packed_float16_weights_round_trip(tiny, digits):
+    arrays = pack_weights(tiny)
+    assert all(a.dtype == np.float16 for a in arrays.values()) and all(k.startswith("3/") for k in arrays)
+    copy = unpack_weights(build_models(3, LATENT, WIDTH), arrays)
+    assert isinstance(copy, AnoGANModels)
+    np.testing.assert_allclose(copy.encoder_scores(digits[:8]), tiny.encoder_scores(digits[:8]), rtol=0.02)
+
+
+def test_bad_input_raises_errors_that_say_what_to_do(mnist, tiny):
+    for digit in (10, -1, 2.0, "3", True):
+        with pytest.raises(DataError, match="integer 0..9"):
+            check_digit(digit)
+    with pytest.raises(DataError, match="0..9"):
+        split_for_digit(mnist, 11)
+    (x_train, y_train), test = mnist
+    with pytest.raises(DataError, match="uint8 MNIST images"):
+        split_for_digit(((x_train.astype(np.float32), y_train), test), 1)
+    with pytest.raises(DataError, match="to_model_range"):
+        tiny.encoder_scores(np.zeros((2, 28, 28, 1), np.float32) + 3.0)
+    with pytest.raises(DataError, match=r"\(N, 28, 28, 1\)"):
+        invert_latent(tiny.generator, tiny.features, np.zeros((2, 32, 32, 1), np.float32), steps=1)
+    with pytest.raises(DataError, match="both anomalies and normal"):
+        auroc(np.ones(4), np.zeros(4, bool))
+    with pytest.raises(DataError, match="one score per label"):
+        auroc(np.ones(3), np.array([True, False]))
+    with pytest.raises(DataError, match="NaN"):
+        auroc(np.array([np.nan, 1.0]), np.array([True, False]))
+
+
+def test_shipped_models_load_checked_and_detect_their_held_out_digit(mnist):
+    settings = shipped_settings()
+    assert [row["digit"] for row in settings["scores"]["digits"]] == list(range(10))
+    models = load_anogan(2)
+    assert models.digit == 2 and models.generator.input_shape[-1] == settings["latent_dim"]
+    _, x_test, is_anomaly = split_for_digit(mnist, 2)
+    chosen = scoring_subset(is_anomaly, normals=100, anomalies=100, seed=3)
+    scores = models.encoder_scores(x_test[chosen])
+    assert auroc(scores, is_anomaly[chosen]) > 0.75  # measured 0.862 on 1,000 test images
+    with pytest.raises(DataError, match="0..9"):
+        load_anogan(10)
