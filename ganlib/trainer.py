@@ -425,6 +425,31 @@ def read_epoch_log(path) -> list[dict]:
     return [lines[epoch] for epoch in sorted(lines)]
 
 
+def run_provenance(directory, epoch: int, command: str, note: str = "", scores=None) -> dict:
+    """What to record beside weights shipped from the run in ``directory`` at ``epoch``: the run's
+    settings, the epoch, the training ``command``, the training wall time up to that epoch (summed
+    from ``history.jsonl``), the machine, and ``note`` and ``scores`` if given."""
+    import platform
+
+    history = [line for line in read_history(directory) if line["epoch"] <= epoch]
+    if len(history) != epoch:
+        raise CheckpointError(f"{directory}/{HISTORY_FILE} has {len(history)} of the {epoch} epochs; "
+                              "cannot time the run")
+    state = read_checkpoint_state(directory)
+    provenance = {
+        **(state["config"] if state else {}),
+        "epochs": epoch,
+        "command": command,
+        "train_seconds": round(sum(line["seconds"] for line in history)),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, CPU only",
+    }
+    if note:
+        provenance["note"] = note
+    if scores is not None:
+        provenance["scores"] = scores
+    return provenance
+
+
 def read_history(directory) -> list[dict]:
     """The per-epoch lines :class:`EpochLog` wrote to ``directory/history.jsonl``."""
     return read_epoch_log(Path(directory) / HISTORY_FILE)

@@ -24,8 +24,9 @@ tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlib.apps.cyclegan import (DEFAULT_BATCH_SIZE, DEFAULT_BLOCKS, DEFAULT_WIDTH, CycleGANTrainer,  # noqa: E402
-                                  load_uci_digits, mnist_labels, train_uci_classifier, translate, uci_labels)
+from ganlib.apps.cyclegan import (DEFAULT_BATCH_SIZE, DEFAULT_BLOCKS, DEFAULT_CRITIC_WIDTH,  # noqa: E402
+                                  DEFAULT_WIDTH, CycleGANTrainer,
+                                  load_uci_digits, mnist_labels, train_uci_classifier, translate)
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.trainer import read_checkpoint_state  # noqa: E402
 
@@ -37,13 +38,14 @@ class LabelCheck(keras.callbacks.Callback):
 
     def __init__(self, mnist_train, uci_train):
         super().__init__()
-        self.mnist, self.mnist_labels = mnist_train[0][-CHECK:], mnist_train[1][-CHECK:]
+        spread = len(mnist_train[0]) // CHECK  # every k-th image: all digits, whatever the file's order
+        self.mnist, self.mnist_labels = mnist_train[0][::spread][:CHECK], mnist_train[1][::spread][:CHECK]
         self.uci, self.uci_labels = uci_train[0][:CHECK], uci_train[1][:CHECK]
-        self.classifier = train_uci_classifier(*uci_train)
+        self.read_uci = train_uci_classifier(*uci_train)
 
     def on_epoch_end(self, epoch, logs=None):
         generators = self.model.generators
-        to_uci = np.mean(uci_labels(self.classifier, translate(self.mnist, "mnist_to_uci", generators))
+        to_uci = np.mean(self.read_uci(translate(self.mnist, "mnist_to_uci", generators))
                          == self.mnist_labels)
         to_mnist = np.mean(mnist_labels(translate(self.uci, "uci_to_mnist", generators)) == self.uci_labels)
         print(f"epoch {epoch + 1}: labels kept (training images) mnist->uci {to_uci:.3f}, uci->mnist {to_mnist:.3f}; "
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS)
+    parser.add_argument("--critic-width", type=int, default=DEFAULT_CRITIC_WIDTH)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the UCI images")
     parser.add_argument("--resume", action="store_true")
@@ -67,7 +70,7 @@ def main() -> None:
     done = read_checkpoint_state(args.out)["epoch"] if args.resume and read_checkpoint_state(args.out) else 0
     trainer = CycleGANTrainer(mnist.train[0], uci.train[0], out_dir=args.out, batch_size=args.batch_size,
                               steps_per_epoch=args.steps_per_epoch, seed=args.seed, width=args.width,
-                              blocks=args.blocks, resume=args.resume, keep=None,
+                              blocks=args.blocks, critic_width=args.critic_width, resume=args.resume, keep=None,
                               callbacks=[LabelCheck(mnist.train, uci.train)], verbose=2)
     print(f"MNIST from {mnist.source}; {uci.source}; start at epoch {done}, target {args.epochs}; "
           f"config {trainer.config}", flush=True)
