@@ -1,4 +1,4 @@
-"""The ``ganlib`` command: ``ganlib train``, ``sample``, ``evaluate`` (also ``python -m ganlib``).
+"""The ``ganlib`` command: ``ganlib train``, ``sample``, ``evaluate``, ``translate`` (also ``python -m ganlib``).
 
 Bad arguments or input end with a one-line ``ganlib: error: ...`` and a non-zero exit
 status, never a traceback.
@@ -96,7 +96,33 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", type=Path, default=None,
                           help="mnist.npz whose test images are the reference (default: $GANLIB_MNIST, Keras' "
                                "cache, else the embedded subset; all hold the 10,000 test images)")
+
+    translate = commands.add_parser("translate", help="translate digits between MNIST and the UCI digits (CycleGAN)",
+                                    description="Translate uint8 digits (N, 28, 28) from a .npy file into the other "
+                                                "domain with the CycleGAN of ganlib.apps.cyclegan: MNIST to the UCI "
+                                                "handwritten digits (upsampled to 28x28) or back; writes uint8 "
+                                                "(N, 28, 28) with numpy.save.")
+    translate.add_argument("--to", choices=("uci", "mnist"), required=True,
+                           help="target domain: uci (the input is MNIST-like) or mnist (the input is UCI-like)")
+    translate.add_argument("--in", dest="source", type=Path, required=True, metavar="FILE.npy",
+                           help="uint8 digits (N, 28, 28), e.g. written by `ganlib sample`")
+    translate.add_argument("--out", type=Path, required=True, metavar="FILE.npy", help="output file, FILE.npy")
+    translate.add_argument("--weights", type=Path, default=None, metavar="DIR",
+                           help="directory holding cyclegan-*.weights.h5 as scripts/train_cyclegan.py writes them "
+                                "(default: the generators shipped with ganlib)")
     return parser
+
+
+def load_npy(path: Path, made_by: str):
+    """The array in the .npy file ``path``, never unpickled; GanlibError naming ``made_by`` if it is missing or not one."""
+    import numpy as np
+
+    if not path.is_file():
+        raise GanlibError(f"{path} does not exist; write one with {made_by}")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise GanlibError(f"{path} is not a numpy .npy array file ({error})") from None
 
 
 def run_train(args) -> None:
@@ -156,16 +182,26 @@ def run_evaluate(args) -> None:
     from ganlib.data import load_mnist
     from ganlib.metrics import evaluate
 
-    if not args.samples.is_file():
-        raise GanlibError(f"samples file {args.samples} does not exist; write one with `ganlib sample`")
-    try:
-        samples = np.load(args.samples, allow_pickle=False)
-    except ValueError as error:
-        raise GanlibError(f"{args.samples} is not a numpy .npy array file ({error})") from None
+    samples = load_npy(args.samples, "`ganlib sample`")
     mnist = load_mnist(args.data)
     report = evaluate(samples, reference=mnist.test[0], real=mnist.train[0][: len(samples)])
     report["reference_source"] = mnist.source
     print(json.dumps(report, indent=2))
+
+
+def run_translate(args) -> None:
+    import numpy as np
+
+    from ganlib.apps.cyclegan import load_generators, translate
+
+    if args.out.suffix != ".npy":
+        raise GanlibError(f"--out must name a .npy file, got {args.out}")
+    images = load_npy(args.source, "numpy.save of uint8 digits (N, 28, 28), e.g. `ganlib sample`")
+    direction = "mnist_to_uci" if args.to == "uci" else "uci_to_mnist"
+    translated = translate(images, direction, load_generators(args.weights))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(args.out, translated)
+    print(f"wrote {args.out}: {translated.shape} {translated.dtype} ({direction})")
 
 
 def main(argv=None) -> int:
@@ -174,7 +210,8 @@ def main(argv=None) -> int:
 
     import_tensorflow_quietly()
     try:
-        {"train": run_train, "sample": run_sample, "evaluate": run_evaluate}[args.command](args)
+        {"train": run_train, "sample": run_sample, "evaluate": run_evaluate,
+         "translate": run_translate}[args.command](args)
     except (GanlibError, ValueError, OSError) as error:
         print(f"ganlib: error: {error}", file=sys.stderr)
         return 1

@@ -332,6 +332,19 @@ class StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def raise_if_diverged(nan_guard: StopOnNaN, directory) -> None:
+    """Raise TrainingDiverged, naming the last good checkpoint in ``directory``, if ``nan_guard`` stopped a run."""
+    if nan_guard.diverged_at is None:
+        return
+    epoch, step = nan_guard.diverged_at
+    state = read_checkpoint_state(directory)
+    kept = f"{Path(directory) / state['file']} (epoch {state['epoch']})" if state else "none (no epoch finished)"
+    raise TrainingDiverged(
+        f"a loss became NaN at epoch {epoch}, step {step}; last good checkpoint: {kept}. "
+        "Lower the learning rate or check the data, then resume"
+    )
+
+
 class StepHistory(keras.callbacks.Callback):
     """Record every training step's metric values (``fit``'s History keeps one mean per epoch).
 
@@ -412,6 +425,31 @@ def read_epoch_log(path) -> list[dict]:
     return [lines[epoch] for epoch in sorted(lines)]
 
 
+def run_provenance(directory, epoch: int, command: str, note: str = "", scores=None) -> dict:
+    """What to record beside weights shipped from the run in ``directory`` at ``epoch``: the run's
+    settings, the epoch, the training ``command``, the training wall time up to that epoch (summed
+    from ``history.jsonl``), the machine, and ``note`` and ``scores`` if given."""
+    import platform
+
+    history = [line for line in read_history(directory) if line["epoch"] <= epoch]
+    if len(history) != epoch:
+        raise CheckpointError(f"{directory}/{HISTORY_FILE} has {len(history)} of the {epoch} epochs; "
+                              "cannot time the run")
+    state = read_checkpoint_state(directory)
+    provenance = {
+        **(state["config"] if state else {}),
+        "epochs": epoch,
+        "command": command,
+        "train_seconds": round(sum(line["seconds"] for line in history)),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, CPU only",
+    }
+    if note:
+        provenance["note"] = note
+    if scores is not None:
+        provenance["scores"] = scores
+    return provenance
+
+
 def read_history(directory) -> list[dict]:
     """The per-epoch lines :class:`EpochLog` wrote to ``directory/history.jsonl``."""
     return read_epoch_log(Path(directory) / HISTORY_FILE)
@@ -483,6 +521,14 @@ def read_checkpoint_state(directory) -> dict | None:
                 "sha256": str(state["sha256"]), "config": dict(state.get("config", {}))}
     except (ValueError, KeyError, TypeError) as error:
         raise CheckpointError(f"{state_file} is unreadable ({error}); delete the run directory or fix the file") from None
+
+
+def check_same_settings(state: dict, config: dict, directory) -> None:
+    """Raise CheckpointError if a run's saved ``state`` was trained with settings other than ``config``."""
+    mismatched = {k: (v, config[k]) for k, v in state["config"].items() if k in config and config[k] != v}
+    if mismatched:
+        details = ", ".join(f"{k}: saved {a!r} vs now {b!r}" for k, (a, b) in mismatched.items())
+        raise CheckpointError(f"cannot resume {directory} with other settings ({details})")
 
 
 def load_checkpoint(gan: GAN, directory) -> int:
@@ -617,11 +663,7 @@ class Trainer:
                 "(CLI: --resume) to continue it, or choose another output directory"
             )
         if resume and state is not None:
-            mismatched = {k: (v, self.config[k]) for k, v in state["config"].items()
-                          if k in self.config and self.config[k] != v}
-            if mismatched:
-                details = ", ".join(f"{k}: saved {a!r} vs now {b!r}" for k, (a, b) in mismatched.items())
-                raise CheckpointError(f"cannot resume {self.out_dir} with other settings ({details})")
+            check_same_settings(state, self.config, self.out_dir)
             self.epoch = load_checkpoint(self.gan, self.out_dir)
         self.nan_guard = StopOnNaN()
         self.callbacks = [self.nan_guard, EpochLog(self.out_dir / HISTORY_FILE),
@@ -658,14 +700,7 @@ class Trainer:
                                callbacks=self.callbacks, verbose=self.verbose, shuffle=False)
         steps = len(history.history.get("d_loss", [])) * self.steps_per_epoch
         self.images_per_second = steps * self.batch_size / max(time.perf_counter() - start, 1e-9)
-        if self.nan_guard.diverged_at is not None:
-            epoch, step = self.nan_guard.diverged_at
-            state = read_checkpoint_state(self.out_dir)
-            kept = f"{self.out_dir / state['file']} (epoch {state['epoch']})" if state else "none (no epoch finished)"
-            raise TrainingDiverged(
-                f"a loss became NaN at epoch {epoch}, step {step}; last good checkpoint: {kept}. "
-                "Lower the learning rate or check the data, then resume"
-            )
+        raise_if_diverged(self.nan_guard, self.out_dir)
         self.epoch = last
         self.save_generator(self.out_dir / GENERATOR_FILE)
         return history
@@ -682,31 +717,58 @@ class Trainer:
 def save_generator(gan: GAN, path, config: dict) -> Path:
     """Write ``gan.sampler``'s weights to ``path`` (``*.weights.h5``) and ``config`` plus their sha256
     beside them (``*.json``), both atomically: what :func:`load_generator` reads back."""
+    return save_weights_with_settings(gan.sampler, path, config)
+
+
+def settings_path(path) -> Path:
+    """The ``*.json`` of settings that sits beside weights ``*.weights.h5``."""
+    path = Path(path)
+    return path.with_name(path.name.replace(".weights.h5", ".json"))
+
+
+def save_weights_with_settings(model: keras.Model, path, config: dict) -> Path:
+    """Write ``model``'s weights to ``path`` (``*.weights.h5``) and ``config`` plus the weights' sha256
+    to the ``*.json`` beside them, both atomically (see :func:`read_weights_settings`)."""
     path = Path(path)
     if not path.name.endswith(".weights.h5"):
-        raise ValueError(f"generator weights must be saved as *.weights.h5, got {path.name}")
+        raise ValueError(f"weights must be saved as *.weights.h5, got {path.name}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, gan.sampler.save_weights)
-    _write_json_atomically(path.with_name(path.name.replace(".weights.h5", ".json")),
-                           {**config, "sha256": sha256_file(path)})
+    _write_atomically(path, model.save_weights)
+    _write_json_atomically(settings_path(path), {**config, "sha256": sha256_file(path)})
     return path
 
 
-def load_generator(path) -> keras.Model:
-    """A generator restored from ``generator.weights.h5`` and the ``generator.json`` beside it
-    (a class-conditional one if the settings say ``"conditional": true``)."""
+def read_weights_settings(path) -> dict:
+    """The settings saved beside weights ``path`` ({} if there are none), after checking that the
+    weights exist and, if the settings record a sha256, that they match it (CheckpointError if not)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"generator weights {path} do not exist; give the .weights.h5 that training wrote")
     if not path.name.endswith(".weights.h5"):
         raise CheckpointError(f"{path} is not a Keras weights file (*.weights.h5)")
-    config_file = path.with_name(path.name.replace(".weights.h5", ".json"))
+    config_file = settings_path(path)
     config = json.loads(config_file.read_text()) if config_file.exists() else {}
     if "sha256" in config:
         try:
             verify_file(path, config["sha256"])
         except DataError as error:
             raise CheckpointError(f"refusing corrupt generator weights: {error}") from None
+    return config
+
+
+def load_weights_checked(model: keras.Model, path) -> keras.Model:
+    """``model`` with the weights of ``path`` loaded; CheckpointError (not h5py's or Keras' error) if they do not fit."""
+    try:
+        model.load_weights(path)
+    except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch
+        raise CheckpointError(f"cannot load generator weights from {path} ({type(error).__name__}: {error})") from None
+    return model
+
+
+def load_generator(path) -> keras.Model:
+    """A generator restored from ``generator.weights.h5`` and the ``generator.json`` beside it
+    (a class-conditional one if the settings say ``"conditional": true``)."""
+    config = read_weights_settings(path)
     if config.get("conditional"):  # written by ganlib.apps.conditional.ConditionalTrainer
         from ganlib.apps.conditional import CLASSES, make_conditional_generator
 
@@ -715,8 +777,4 @@ def load_generator(path) -> keras.Model:
     else:
         generator = make_generator(config.get("latent_dim", LATENT_DIM), config.get("width", DEFAULT_WIDTH),
                                    codes=config.get("codes", 0))
-    try:
-        generator.load_weights(path)
-    except Exception as error:  # h5py raises OSError; Keras raises ValueError on shape mismatch
-        raise CheckpointError(f"cannot load generator weights from {path} ({type(error).__name__}: {error})") from None
-    return generator
+    return load_weights_checked(generator, path)

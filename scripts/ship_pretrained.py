@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 from pathlib import Path
 
 from ganlib.quiet import import_tensorflow_quietly
 
-tf = import_tensorflow_quietly()
+import_tensorflow_quietly()
 
 from ganlib import assets  # noqa: E402
-from ganlib.trainer import read_checkpoint_state, read_history, restore_gan, save_generator  # noqa: E402
+from ganlib.trainer import restore_gan, run_provenance, save_generator  # noqa: E402
 
 
 def main() -> None:
@@ -39,20 +37,8 @@ def main() -> None:
     args = parser.parse_args()
 
     gan, epoch = restore_gan(args.run, args.epoch)
-    history = [line for line in read_history(args.run) if line["epoch"] <= epoch]
-    if len(history) != epoch:
-        raise SystemExit(f"{args.run}/history.jsonl has {len(history)} of the {epoch} epochs; cannot time the run")
-    provenance = {
-        **read_checkpoint_state(args.run)["config"],
-        "epochs": epoch,
-        "command": args.command,
-        "train_seconds": round(sum(line["seconds"] for line in history)),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, CPU only",
-    }
-    if args.note:
-        provenance["note"] = args.note
-    if args.scores:
-        provenance["scores"] = json.loads(args.scores.read_text())
+    scores = json.loads(args.scores.read_text()) if args.scores else None
+    provenance = run_provenance(args.run, epoch, args.command, args.note, scores)
     weights = save_generator(gan, assets.ASSET_DIR / f"{args.name}.weights.h5", provenance)
     assets.record(weights.name, contents=f"pretrained generator {args.name!r}; provenance in {args.name}.json")
     assets.record(f"{args.name}.json", contents=f"settings, training command and scores of {args.name!r}")

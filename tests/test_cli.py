@@ -77,6 +77,7 @@ def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsy
                                   ["train", "--epochs", "1", "--update", "sideways"],
                                   ["sample", "--n", "3", "--out", "x.npy"],
                                   ["sample", "--model", "a", "--weights", "b", "--n", "1", "--out", "x.npy"],
+                                  ["translate", "--to", "svhn", "--in", "a.npy", "--out", "b.npy"],
                                   ["fly"]])
 def test_bad_arguments_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as stop:
@@ -85,7 +86,7 @@ def test_bad_arguments_exit_with_usage(argv, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["sample"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["translate"]])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main([*command, "--help"])
@@ -98,3 +99,62 @@ def test_console_entry_point_prints_no_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["ganlib: error: generator weights nope.weights.h5 do not exist; "
                                                   "give the .weights.h5 that training wrote"]
+
+
+@pytest.fixture(scope="module")
+def cyclegan_weights(tmp_path_factory):
+    """Untrained small CycleGAN generators saved as scripts/train_cyclegan.py saves them."""
+    import keras
+
+    from ganlib.apps.cyclegan import CycleGAN, save_generators
+
+    keras.utils.set_random_seed(0)
+    directory = tmp_path_factory.mktemp("cyclegan")
+    save_generators(CycleGAN(width=4, blocks=1), directory, {"width": 4, "blocks": 1})
+    return directory
+
+
+@pytest.mark.parametrize("to, direction", [("uci", "mnist_to_uci"), ("mnist", "uci_to_mnist")])
+def test_translate_writes_uint8_digits(to, direction, cyclegan_weights, mnist, tmp_path):
+    from ganlib.apps.cyclegan import load_generators, translate
+
+    source, out = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(source, mnist.test[0][:6])
+    assert main(["translate", "--to", to, "--in", str(source), "--out", str(out), "--weights",
+                 str(cyclegan_weights)]) == 0
+    translated = np.load(out)
+    assert translated.shape == (6, 28, 28) and translated.dtype == np.uint8
+    np.testing.assert_array_equal(translated, translate(mnist.test[0][:6], direction, load_generators(cyclegan_weights)))
+
+
+def test_translate_uses_the_shipped_generators_by_default(mnist, tmp_path):
+    from ganlib.apps.cyclegan import load_generators, translate
+
+    source, out = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(source, mnist.test[0][:4])
+    assert main(["translate", "--to", "uci", "--in", str(source), "--out", str(out)]) == 0
+    np.testing.assert_array_equal(np.load(out), translate(mnist.test[0][:4], "mnist_to_uci", load_generators()))
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--in", "missing.npy"], "missing.npy does not exist; write one with numpy.save"),
+        (["--in", "{floats}"], "expected uint8 digits of shape (N, 28, 28)"),
+        (["--in", "{text}"], "is not a numpy .npy array file"),
+        (["--in", "{digits}", "--weights", "{empty}"], "holds no cyclegan-"),
+        (["--in", "{digits}", "--out", "x.png"], "--out must name a .npy file"),
+    ],
+)
+def test_translate_bad_input_is_one_line_error(argv, message, cyclegan_weights, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "floats.npy", np.zeros((2, 28, 28), np.float32))
+    np.save(tmp_path / "digits.npy", np.zeros((2, 28, 28), np.uint8))
+    (tmp_path / "text.npy").write_text("not an array")
+    files = {name: str(tmp_path / f"{name}.npy") for name in ("floats", "digits", "text")}
+    argv = [a.format(empty=tmp_path / "empty", **files) for a in argv]
+    defaults = {"--out": "out.npy", "--weights": str(cyclegan_weights)}
+    argv += [item for flag, value in defaults.items() if flag not in argv for item in (flag, value)]
+    assert main(["translate", "--to", "uci", *argv]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ganlib: error:") and message in err and "\n" not in err

@@ -1,0 +1,531 @@
+"""Unpaired translation between two real digit domains, MNIST and the UCI digits: CycleGAN.
+
+The domains: X = MNIST (sharp 28x28 scans) and Y = the UCI handwritten digits that
+scikit-learn ships (Alpaydin & Kaynak 1998; 1,797 images of 8x8 pixels, values 0..16, no
+download), upsampled bilinearly into MNIST's 20x20 box and padded to 28x28 (:func:`upsample_uci`),
+so they are blurry and blocky where MNIST is crisp.  No image of one domain is paired with one
+of the other; labels are used only to *measure* the result, never in training.
+
+CycleGAN (Zhu et al. 2017) learns two generators, G: X -> Y (``mnist_to_uci``) and
+F: Y -> X (``uci_to_mnist``), and two critics, D_X and D_Y.  Here the generators are compact
+ResNets with instance normalisation (:func:`make_translator`) and the critics PatchGANs that
+score each patch of an image, a 7x7 grid of raw scores (:func:`make_patch_critic`).  With
+images in [-1, 1], means over batch and pixels (or patches), and lambda = 10:
+
+* adversarial, least squares (LSGAN, Mao et al. 2017), for each critic and its generator:
+  ``L_D_Y = 1/2 [mean (D_Y(y) - 1)^2 + mean D_Y(G(x))^2]`` and ``L_adv = mean (D_Y(G(x)) - 1)^2``
+  (the same with D_X, F, x and y swapped; :func:`lsgan_critic_loss`, :func:`lsgan_generator_loss`);
+* cycle consistency: ``L_cyc = lambda [mean |F(G(x)) - x| + mean |G(F(y)) - y|]``;
+* identity: ``L_id = lambda_id [mean |G(y) - y| + mean |F(x) - x|]`` with lambda_id = 0.5 lambda
+  (both :func:`reconstruction_loss`);
+* the generators minimise ``L_adv(G) + L_adv(F) + L_cyc + L_id``; each critic its own ``L_D``.
+
+:class:`CycleGAN` is a ``keras.Model`` whose ``train_step`` makes one generator update (both
+generators) and then one critic update (both critics, on the fakes of that step), so ``fit()``
+gives progress bars, callbacks and checkpoints.  Unlike the paper, batches hold 32 images, not
+one, the critics see the current fakes rather than a pool of 50 past ones, and the learning
+rate is constant.  There is no noise: a run is fixed by its seed (the initial weights) and the
+batches, which :func:`ganlib.data.make_dataset` draws statelessly, so :class:`CycleGANTrainer`
+resumes an interrupted run exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from ganlib import assets
+from ganlib.data import IMAGE_SHAPE, MNIST, make_dataset, to_uint8
+from ganlib.errors import CheckpointError, DataError
+from ganlib.evaluator import as_model_input, features_and_probabilities, make_evaluator
+from ganlib.trainer import (HISTORY_FILE, SAMPLE_BATCH, EpochLog, GANCheckpoint, StopOnNaN, check_same_settings,
+                            checkpoint_file,
+                            default_optimizer, load_checkpoint, load_weights_checked, raise_if_diverged,
+                            read_checkpoint_state, read_weights_settings, save_weights_with_settings)
+
+DIRECTIONS = ("mnist_to_uci", "uci_to_mnist")
+CYCLE_WEIGHT = 10.0  # lambda of Zhu et al. (2017)
+IDENTITY_SHARE = 0.5  # lambda_id = 0.5 lambda, as in their code
+DEFAULT_WIDTH = 16
+DEFAULT_BLOCKS = 3
+DEFAULT_CRITIC_WIDTH = 32
+DEFAULT_BATCH_SIZE = 32
+UCI_MAX = 16  # the UCI digits count pixels 0..16 (of a 4x4 block of a 32x32 bitmap)
+UCI_BOX = 20  # MNIST's digits were scaled into a 20x20 box centred in 28x28; the UCI ones go there too
+UCI_TEST_FRACTION = 0.3
+UCI_CNN_EPOCHS = 30
+METRIC_NAMES = ("g_loss", "adversarial", "cycle", "identity", "d_mnist", "d_uci")
+
+
+# --- the UCI domain -------------------------------------------------------------------------
+
+def bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:
+    """The (size_out, size_in) matrix of 1-D bilinear interpolation with pixel centres aligned
+    (output pixel i reads the input at ``(i + 0.5) * size_in / size_out - 0.5``, clamped at the
+    edges).  Each row sums to 1, so an image ``M @ a @ M.T`` stays within ``a``'s range."""
+    centres = np.clip((np.arange(size_out) + 0.5) * size_in / size_out - 0.5, 0, size_in - 1)
+    low = np.floor(centres).astype(int)
+    high = np.minimum(low + 1, size_in - 1)
+    weight = centres - low
+    matrix = np.zeros((size_out, size_in))
+    np.add.at(matrix, (np.arange(size_out), low), 1.0 - weight)
+    np.add.at(matrix, (np.arange(size_out), high), weight)
+    return matrix
+
+
+def upsample_uci(images) -> np.ndarray:
+    """UCI digits (N, 8, 8) with values 0..16 -> uint8 (N, 28, 28) in ganlib's image convention:
+    bilinearly upsampled to 20x20, scaled to 0..255 and centred in 28x28 as MNIST's digits are."""
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (8, 8):
+        raise DataError(f"UCI digits must have shape (N, 8, 8), got {images.shape}; "
+                        "pass sklearn.datasets.load_digits().images")
+    if images.size and (images.min() < 0 or images.max() > UCI_MAX):
+        raise DataError(f"UCI digits hold values 0..{UCI_MAX}, got {images.min()}..{images.max()}; "
+                        "pass load_digits().images unscaled")
+    matrix = bilinear_matrix(8, UCI_BOX)
+    box = np.einsum("ij,njk,lk->nil", matrix, images.astype(np.float64), matrix)
+    pixels = np.rint(box * 255.0 / UCI_MAX).astype(np.uint8)
+    margin = (IMAGE_SHAPE[0] - UCI_BOX) // 2
+    return np.pad(pixels, ((0, 0), (margin, margin), (margin, margin)))
+
+
+def load_uci_digits(seed: int = 0, test_fraction: float = UCI_TEST_FRACTION) -> MNIST:
+    """The UCI digits of scikit-learn as 28x28 uint8 images (:func:`upsample_uci`), in MNIST's
+    layout: ``(x_train, y_train), (x_test, y_test)``, split stratified by digit with ``seed``
+    (30% held out by default: 1,257 training and 540 test images)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, e.g. 0.3; got {test_fraction!r}")
+    digits = load_digits()
+    x_train, x_test, y_train, y_test = train_test_split(
+        upsample_uci(digits.images), digits.target.astype(np.uint8), test_size=test_fraction,
+        random_state=seed, stratify=digits.target)
+    return MNIST((x_train, y_train), (x_test, y_test),
+                 source=f"UCI digits of scikit-learn, upsampled to 28x28, split with seed {seed}")
+
+
+# --- networks -------------------------------------------------------------------------------
+
+def _instance_norm():
+    """Instance normalisation (Ulyanov et al. 2016): per image and channel, over the pixels."""
+    return layers.GroupNormalization(groups=-1, epsilon=1e-5)
+
+
+def _check_size(width: int, blocks: int) -> None:
+    if not isinstance(width, int) or width < 1 or not isinstance(blocks, int) or blocks < 0:
+        raise ValueError(f"width must be a positive and blocks a non-negative integer "
+                         f"(defaults {DEFAULT_WIDTH} and {DEFAULT_BLOCKS}), got {width!r} and {blocks!r}")
+
+
+def make_translator(width: int = DEFAULT_WIDTH, blocks: int = DEFAULT_BLOCKS, name: str = "translator") -> keras.Model:
+    """A generator: images (N, 28, 28, 1) in [-1, 1] -> images of the same shape in [-1, 1].
+
+    A compact version of Zhu et al.'s ResNet generator: a 7x7 convolution (``width`` channels),
+    a stride-2 convolution to 14x14 (``2 * width``), ``blocks`` residual blocks of two 3x3
+    convolutions, a nearest-neighbour upsampling back to 28x28 with a 3x3 convolution (not a
+    transposed convolution, whose uneven overlaps paint checkerboards; Odena et al. 2016) and a 7x7
+    convolution to one channel with tanh.  Every hidden convolution is followed by instance norm
+    and ReLU.
+    """
+    _check_size(width, blocks)
+
+    def conv_norm_relu(x, filters, kernel, strides=1):
+        x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False)(x)
+        return layers.ReLU()(_instance_norm()(x))
+
+    image = keras.Input(IMAGE_SHAPE, name="image")
+    x = conv_norm_relu(image, width, 7)
+    x = conv_norm_relu(x, 2 * width, 3, strides=2)
+    for _ in range(blocks):
+        y = conv_norm_relu(x, 2 * width, 3)
+        y = _instance_norm()(layers.Conv2D(2 * width, 3, padding="same", use_bias=False)(y))
+        x = layers.Add()([x, y])
+    x = conv_norm_relu(layers.UpSampling2D()(x), width, 3)
+    out = layers.Conv2D(1, 7, padding="same", activation="tanh")(x)
+    return keras.Model(image, out, name=name)
+
+
+def make_patch_critic(width: int = DEFAULT_WIDTH, name: str = "patch_critic") -> keras.Model:
+    """A PatchGAN critic (Isola et al. 2017): images (N, 28, 28, 1) -> raw scores (N, 7, 7, 1),
+    one per overlapping patch (each score sees a 22x22 pixel window).
+
+    4x4 convolutions with stride 2 (``width`` channels, no norm) and 2 (``2 * width``), a 3x3 one
+    (``4 * width``), each with LeakyReLU(0.2), the last two after instance norm; then a 3x3
+    convolution to one score.  LSGAN reads the scores as regression targets (1 real, 0 fake).
+    """
+    _check_size(width, 0)
+    image = keras.Input(IMAGE_SHAPE, name="image")
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(image))
+    x = layers.LeakyReLU(0.2)(_instance_norm()(layers.Conv2D(2 * width, 4, strides=2, padding="same")(x)))
+    x = layers.LeakyReLU(0.2)(_instance_norm()(layers.Conv2D(4 * width, 3, padding="same")(x)))
+    return keras.Model(image, layers.Conv2D(1, 3, padding="same")(x), name=name)
+
+
+# --- losses ---------------------------------------------------------------------------------
+
+def lsgan_critic_loss(real_scores, fake_scores):
+    """LSGAN critic loss:  ``L_D = 1/2 [mean (D(real) - 1)^2 + mean D(fake)^2]`` (targets 1 and 0)."""
+    return 0.5 * (ops.mean(ops.square(real_scores - 1.0)) + ops.mean(ops.square(fake_scores)))
+
+
+def lsgan_generator_loss(fake_scores):
+    """LSGAN generator loss:  ``L_adv = mean (D(fake) - 1)^2``, pull the critic's scores of fakes to 1."""
+    return ops.mean(ops.square(fake_scores - 1.0))
+
+
+def reconstruction_loss(x, x_rebuilt, y, y_rebuilt, weight: float):
+    """``weight * [mean |x_rebuilt - x| + mean |y_rebuilt - y|]``, the L1 term of both directions.
+
+    The cycle loss is this with ``x_rebuilt = F(G(x))``, ``y_rebuilt = G(F(y))`` and weight lambda;
+    the identity loss with ``x_rebuilt = F(x)``, ``y_rebuilt = G(y)`` and weight 0.5 lambda.
+    """
+    return weight * (ops.mean(ops.abs(x_rebuilt - x)) + ops.mean(ops.abs(y_rebuilt - y)))
+
+
+# --- the model ------------------------------------------------------------------------------
+
+class CycleGAN(keras.Model):
+    """Two generators and two critics as one Keras model; ``fit()`` on ``(mnist, uci)`` batches trains it.
+
+    Each ``train_step`` on a batch x of MNIST and y of UCI images (both in [-1, 1]):
+
+    1. generator step: minimise ``L_adv(G) + L_adv(F) + L_cyc + L_id`` (module docstring) over
+       the weights of G = ``mnist_to_uci`` and F = ``uci_to_mnist``;
+    2. critic step: minimise ``L_D_X + L_D_Y`` over both critics, on the fakes G(x), F(y) made in
+       step 1 (before G's and F's update).
+
+    Tracked metrics: ``g_loss`` (the generators' total), its parts ``adversarial``, ``cycle``,
+    ``identity`` (weighted), and the critics' losses ``d_mnist`` and ``d_uci``.  Calling the
+    model translates MNIST to UCI.
+    """
+
+    def __init__(self, width: int = DEFAULT_WIDTH, blocks: int = DEFAULT_BLOCKS,
+                 critic_width: int = DEFAULT_CRITIC_WIDTH, cycle_weight: float = CYCLE_WEIGHT,
+                 identity_weight: float | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.cycle_weight = float(cycle_weight)
+        self.identity_weight = IDENTITY_SHARE * self.cycle_weight if identity_weight is None else float(identity_weight)
+        self.mnist_to_uci = make_translator(width, blocks, name="mnist_to_uci")
+        self.uci_to_mnist = make_translator(width, blocks, name="uci_to_mnist")
+        self.critic_mnist = make_patch_critic(critic_width, name="critic_mnist")
+        self.critic_uci = make_patch_critic(critic_width, name="critic_uci")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.built = True
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Set the generators' and the critics' optimisers (default: Adam 2e-4, beta_1 0.5, as the paper)."""
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer or default_optimizer()
+        self.d_optimizer = d_optimizer or default_optimizer()
+        self.g_optimizer.build(self.g_variables)  # built now, so a checkpoint restores their slots
+        self.d_optimizer.build(self.d_variables)
+
+    @property
+    def generators(self) -> dict[str, keras.Model]:
+        """The two generators by direction (:data:`DIRECTIONS`)."""
+        return {"mnist_to_uci": self.mnist_to_uci, "uci_to_mnist": self.uci_to_mnist}
+
+    @property
+    def g_variables(self) -> list:
+        return self.mnist_to_uci.trainable_variables + self.uci_to_mnist.trainable_variables
+
+    @property
+    def d_variables(self) -> list:
+        return self.critic_mnist.trainable_variables + self.critic_uci.trainable_variables
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, images, training=False):
+        return self.mnist_to_uci(images, training=training)
+
+    def generator_losses(self, x, y, fake_y, fake_x) -> dict:
+        """The generators' loss terms for MNIST ``x``, UCI ``y`` and their translations
+        ``fake_y = G(x)``, ``fake_x = F(y)``: adversarial, cycle and identity (weighted)."""
+        adversarial = (lsgan_generator_loss(self.critic_uci(fake_y, training=True))
+                       + lsgan_generator_loss(self.critic_mnist(fake_x, training=True)))
+        cycle = reconstruction_loss(x, self.uci_to_mnist(fake_y, training=True),
+                                    y, self.mnist_to_uci(fake_x, training=True), self.cycle_weight)
+        identity = reconstruction_loss(x, self.uci_to_mnist(x, training=True),
+                                       y, self.mnist_to_uci(y, training=True), self.identity_weight)
+        return {"adversarial": adversarial, "cycle": cycle, "identity": identity}
+
+    def critic_losses(self, x, y, fake_y, fake_x) -> dict:
+        """``d_mnist = L_D_X`` (MNIST ``x`` real, ``fake_x`` fake) and ``d_uci = L_D_Y``."""
+        return {"d_mnist": lsgan_critic_loss(self.critic_mnist(x, training=True),
+                                             self.critic_mnist(fake_x, training=True)),
+                "d_uci": lsgan_critic_loss(self.critic_uci(y, training=True), self.critic_uci(fake_y, training=True))}
+
+    def train_step(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise DataError("a CycleGAN trains on (mnist_images, uci_images) batches: zip two make_dataset streams "
+                            "(see CycleGANTrainer.dataset)")
+        x, y = data
+        with tf.GradientTape() as tape:
+            fake_y = self.mnist_to_uci(x, training=True)
+            fake_x = self.uci_to_mnist(y, training=True)
+            g_terms = self.generator_losses(x, y, fake_y, fake_x)
+            g_loss = g_terms["adversarial"] + g_terms["cycle"] + g_terms["identity"]
+        g_vars = self.g_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+
+        fake_y, fake_x = tf.stop_gradient(fake_y), tf.stop_gradient(fake_x)
+        with tf.GradientTape() as tape:
+            d_terms = self.critic_losses(x, y, fake_y, fake_x)
+            d_loss = d_terms["d_mnist"] + d_terms["d_uci"]
+        d_vars = self.d_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+
+        for name, value in {"g_loss": g_loss, **g_terms, **d_terms}.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+# --- translating, saving and loading ----------------------------------------------------------
+
+def _check_direction(direction: str) -> None:
+    if direction not in DIRECTIONS:
+        raise DataError(f"unknown direction {direction!r}; choose one of {DIRECTIONS}")
+
+
+def translate(images, direction: str, generators: dict | None = None, batch_size: int = SAMPLE_BATCH) -> np.ndarray:
+    """Translate uint8 digits (N, 28, 28) ``"mnist_to_uci"`` or ``"uci_to_mnist"``; uint8 (N, 28, 28).
+
+    ``generators`` maps directions to generators (``CycleGAN.generators`` or
+    :func:`load_generators`); default: the shipped ones.  Other inputs raise DataError.
+    """
+    _check_direction(direction)
+    pixels = as_model_input(images)
+    generator = (generators if generators is not None else load_generators())[direction]
+    batches = [generator(pixels[i:i + batch_size], training=False) for i in range(0, len(pixels), batch_size)]
+    return to_uint8(np.concatenate([np.asarray(batch) for batch in batches]))
+
+
+def generator_name(direction: str) -> str:
+    """File name of a direction's generator weights: ``cyclegan-DIRECTION.weights.h5`` (settings in ``.json``)."""
+    _check_direction(direction)
+    return f"cyclegan-{direction}.weights.h5"
+
+
+def save_generators(model: CycleGAN, directory, config: dict) -> list[Path]:
+    """Write both generators' weights to ``directory`` (:func:`generator_name`), each with ``config``,
+    its direction and its sha256 in the ``.json`` beside it (atomic writes)."""
+    return [save_weights_with_settings(generator, Path(directory) / generator_name(direction),
+                                       {**config, "direction": direction})
+            for direction, generator in model.generators.items()]
+
+
+def load_generators(directory=None) -> dict[str, keras.Model]:
+    """Both generators from ``directory`` (as :func:`save_generators` wrote them), each checked against
+    the sha256 in its ``.json``; default: the ones shipped in ``ganlib/assets`` (checked against the
+    manifest too)."""
+    generators = {}
+    for direction in DIRECTIONS:
+        name = generator_name(direction)
+        if directory is None:
+            path = assets.path(name)
+            assets.path(name.replace(".weights.h5", ".json"))
+        else:
+            path = Path(directory) / name
+            if not path.is_file():
+                raise CheckpointError(f"{directory} holds no {name}; give the directory that "
+                                      "scripts/train_cyclegan.py wrote, or omit it for the shipped generators")
+        config = read_weights_settings(path)
+        generator = make_translator(config.get("width", DEFAULT_WIDTH), config.get("blocks", DEFAULT_BLOCKS),
+                                    name=direction)
+        generators[direction] = load_weights_checked(generator, path)
+    return generators
+
+
+# --- training -------------------------------------------------------------------------------
+
+class CycleGANTrainer:
+    """Train a :class:`CycleGAN` on MNIST and UCI images with ``fit()``, resumably.
+
+    ``out_dir`` receives a checkpoint of the whole model (both generators, both critics, both
+    optimisers; :class:`ganlib.trainer.GANCheckpoint`) and a line of ``history.jsonl`` per epoch
+    and, after :meth:`train`, both generators (:func:`save_generators`).  An epoch is
+    ``steps_per_epoch`` steps (default: one pass over the smaller domain).  A directory that
+    holds a run is only continued with ``resume=True``; the resumed run sees the same batches an
+    uninterrupted one would.
+    """
+
+    def __init__(self, mnist_images, uci_images, *, out_dir, batch_size: int = DEFAULT_BATCH_SIZE,
+                 steps_per_epoch: int | None = None, seed: int = 0, width: int = DEFAULT_WIDTH,
+                 blocks: int = DEFAULT_BLOCKS, critic_width: int = DEFAULT_CRITIC_WIDTH, resume: bool = False,
+                 keep: int | None = 2, callbacks=(),
+                 verbose: int | str = "auto"):
+        self.mnist_images, self.uci_images = mnist_images, uci_images
+        self.out_dir = Path(out_dir)
+        self.steps_per_epoch = steps_per_epoch or min(len(mnist_images), len(uci_images)) // batch_size
+        if self.steps_per_epoch < 1:
+            raise DataError(f"{min(len(mnist_images), len(uci_images))} images make no full batch of {batch_size}; "
+                            "lower batch_size")
+        self.config = {"cyclegan": True, "seed": int(seed), "batch_size": batch_size,
+                       "steps_per_epoch": self.steps_per_epoch, "width": width, "blocks": blocks,
+                       "critic_width": critic_width,
+                       "cycle_weight": CYCLE_WEIGHT, "identity_weight": IDENTITY_SHARE * CYCLE_WEIGHT}
+        self.verbose = verbose
+        keras.utils.set_random_seed(int(seed))
+        self.model = CycleGAN(width, blocks, critic_width)
+        self.model.compile()
+        self.epoch = 0
+        state = read_checkpoint_state(self.out_dir)
+        if state is not None and not resume:
+            raise CheckpointError(f"{self.out_dir} already holds a run (epoch {state['epoch']}); pass resume=True "
+                                  "(script: --resume) to continue it, or choose another output directory")
+        if state is not None:
+            check_same_settings(state, self.config, self.out_dir)
+            self.epoch = load_checkpoint(self.model, self.out_dir)
+        self.nan_guard = StopOnNaN()
+        self.callbacks = [self.nan_guard, GANCheckpoint(self.out_dir, self.config, keep=keep),
+                          EpochLog(self.out_dir / HISTORY_FILE), *callbacks]
+        self.seconds = None  # wall time of the last train()
+
+    def dataset(self, first_epoch: int = 0):
+        """Endless ``(mnist, uci)`` batches in [-1, 1], from epoch ``first_epoch`` on; each domain is
+        shuffled per pass by its own stateless seed (``seed``, ``seed + 1``)."""
+        seed, batch_size = self.config["seed"], self.config["batch_size"]
+        pairs = tf.data.Dataset.zip(make_dataset(self.mnist_images, batch_size, seed=seed),
+                                    make_dataset(self.uci_images, batch_size, seed=seed + 1))
+        return pairs.skip(first_epoch * self.steps_per_epoch)
+
+    def train(self, epochs: int) -> keras.callbacks.History:
+        """Train ``epochs`` more epochs; raises TrainingDiverged (keeping the last good checkpoint)
+        if a loss turns NaN."""
+        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        first, last = self.epoch, self.epoch + int(epochs)
+        start = time.perf_counter()
+        history = self.model.fit(self.dataset(first), epochs=last, initial_epoch=first,
+                                 steps_per_epoch=self.steps_per_epoch, callbacks=self.callbacks,
+                                 verbose=self.verbose, shuffle=False)
+        self.seconds = time.perf_counter() - start
+        raise_if_diverged(self.nan_guard, self.out_dir)
+        self.epoch = last
+        save_generators(self.model, self.out_dir, {**self.config, "epochs": self.epoch})
+        return history
+
+
+def restore_cyclegan(directory, epoch: int | None = None) -> tuple[CycleGAN, int]:
+    """The compiled :class:`CycleGAN` of the run in ``directory`` at its latest checkpoint (or, with
+    ``epoch``, that epoch's, if kept), rebuilt from the run's settings; and the epoch."""
+    state = read_checkpoint_state(directory)
+    if state is None or not state["config"].get("cyclegan"):
+        raise CheckpointError(f"{directory} holds no CycleGAN run (no checkpoint.json written by CycleGANTrainer)")
+    config = state["config"]
+    model = CycleGAN(config["width"], config["blocks"], config.get("critic_width", DEFAULT_CRITIC_WIDTH),
+                     config["cycle_weight"], config["identity_weight"])
+    model.compile()
+    if epoch is None:
+        return model, load_checkpoint(model, directory)
+    file = checkpoint_file(directory, epoch)
+    if not file.is_file():
+        raise CheckpointError(f"{file} does not exist: only kept epochs can be restored")
+    model.load_weights(file)
+    return model, epoch
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+def uci_features(images) -> np.ndarray:
+    """uint8 digits (N, 28, 28) -> (N, 196) features in [0, 1]: means of 2x2 pixel blocks."""
+    pixels = as_model_input(images)[..., 0] * 0.5 + 0.5
+    return pixels.reshape(len(pixels), 14, 2, 14, 2).mean(axis=(2, 4)).reshape(len(pixels), -1)
+
+
+def train_uci_classifier(images, labels):
+    """A UCI-domain reader: an RBF support vector machine (C = 10) on :func:`uci_features` of uint8
+    digits (N, 28, 28), fitted in about a second.  Returns a function: uint8 digits -> labels."""
+    from sklearn.svm import SVC
+
+    svm = SVC(C=10.0, gamma="scale").fit(uci_features(images), np.asarray(labels))
+    return lambda digits: svm.predict(uci_features(digits)).astype(np.int64)
+
+
+def train_uci_cnn(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS):
+    """A second UCI-domain reader: the MNIST evaluator's network (:func:`ganlib.evaluator.make_evaluator`)
+    trained from scratch on the UCI digits given, with the usual digit augmentation (random rotations
+    up to 10 degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64; about a minute on
+    2 cores.  Returns a function: uint8 digits -> labels."""
+    keras.utils.set_random_seed(seed)
+    network = make_evaluator()
+    augmented = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10 / 360, seed=seed),
+                                  layers.RandomZoom(0.1, seed=seed + 1),
+                                  layers.RandomTranslation(2 / 28, 2 / 28, seed=seed + 2), network])
+    augmented.compile(optimizer=keras.optimizers.Adam(1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    augmented.fit(as_model_input(images), np.asarray(labels), epochs=epochs, batch_size=64, verbose=0)
+    return lambda digits: network.predict(as_model_input(digits), batch_size=1000, verbose=0).argmax(axis=1)
+
+
+def mnist_labels(images) -> np.ndarray:
+    """The digits the shipped MNIST evaluator (:mod:`ganlib.evaluator`) reads in uint8 images."""
+    return features_and_probabilities(images)[1].argmax(axis=1)
+
+
+def cycle_error(images, direction: str, generators: dict | None = None) -> float:
+    """Mean ``|x - back(there(x))|`` in [0, 1] pixel units for uint8 ``images`` sent ``direction``
+    and back (through uint8, as :func:`translate` returns them)."""
+    back = "uci_to_mnist" if direction == "mnist_to_uci" else "mnist_to_uci"
+    there = translate(images, direction, generators)
+    rebuilt = translate(there, back, generators)
+    return float(np.mean(np.abs(rebuilt.astype(np.float64) - np.asarray(images, np.float64))) / 255.0)
+
+
+def measure(generators: dict, mnist: MNIST, uci: MNIST, read_uci=None) -> dict:
+    """Label preservation and cycle error of ``generators`` on held-out images, both directions.
+
+    Label preservation: the share of test images of one domain whose translation the other
+    domain's reader labels as the source image's label.  MNIST side: the shipped evaluator; UCI
+    side: ``read_uci`` (uint8 digits -> labels; default :func:`train_uci_classifier` fitted on
+    ``uci``'s training split).  Also reported: each reader's accuracy on its own domain's test
+    images, and how often it labels the *untranslated* test images of the other domain right
+    (the baseline a translation should beat).
+    """
+    (mnist_test, mnist_test_labels), (uci_test, uci_test_labels) = mnist.test, uci.test
+    read_uci = read_uci or train_uci_classifier(*uci.train)
+    to_uci, to_mnist = translate(mnist_test, "mnist_to_uci", generators), translate(uci_test, "uci_to_mnist", generators)
+
+    def share(predicted, truth):
+        return float(np.mean(predicted == np.asarray(truth)))
+
+    return {
+        "label_preservation": {"mnist_to_uci": share(read_uci(to_uci), mnist_test_labels),
+                               "uci_to_mnist": share(mnist_labels(to_mnist), uci_test_labels)},
+        "untranslated_baseline": {"mnist_read_by_uci_reader": share(read_uci(mnist_test), mnist_test_labels),
+                                  "uci_read_by_mnist_evaluator": share(mnist_labels(uci_test), uci_test_labels)},
+        "cycle_l1": {"mnist": cycle_error(mnist_test, "mnist_to_uci", generators),
+                     "uci": cycle_error(uci_test, "uci_to_mnist", generators)},
+        "reader_accuracy": {"uci_reader_on_uci_test": share(read_uci(uci_test), uci_test_labels),
+                            "mnist_evaluator_on_mnist_test": share(mnist_labels(mnist_test), mnist_test_labels)},
+        "test_images": {"mnist": len(mnist_test), "uci": len(uci_test)},
+    }
+
+
+def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
+    """Six rows of uint8 digits for a grid: MNIST, its UCI translation, the way back; then UCI,
+    its MNIST translation, the way back (as many columns as images given per domain)."""
+    if len(mnist_images) != len(uci_images):
+        raise DataError(f"give as many MNIST as UCI images, got {len(mnist_images)} and {len(uci_images)}")
+    rows = []
+    for images, there, back in ((mnist_images, "mnist_to_uci", "uci_to_mnist"),
+                                (uci_images, "uci_to_mnist", "mnist_to_uci")):
+        translated = translate(images, there, generators)
+        rows += [np.asarray(images), translated, translate(translated, back, generators)]
+    return np.concatenate(rows)
+
+
+__all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "upsample_uci", "load_uci_digits", "make_translator", "make_patch_critic",
+           "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "CycleGAN", "CycleGANTrainer",
+           "translate", "save_generators", "load_generators", "restore_cyclegan", "train_uci_classifier",
+           "train_uci_cnn", "measure", "example_rows"]

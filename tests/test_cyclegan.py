@@ -1,0 +1,233 @@
+"""ganlib.apps.cyclegan: the UCI domain, networks, losses, training, resume, translate, save/load, measuring."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, CycleGANTrainer, bilinear_matrix,
+                                  example_rows, generator_name, load_generators, load_uci_digits, lsgan_critic_loss,
+                                  lsgan_generator_loss, make_patch_critic, make_translator, measure,
+                                  reconstruction_loss, restore_cyclegan, save_generators, train_uci_classifier,
+                                  train_uci_cnn, translate, upsample_uci)
+from ganlib.data import MNIST, to_model_range
+from ganlib.errors import CheckpointError, DataError
+from ganlib.trainer import StepHistory, read_history
+
+from test_trainer import Interrupt
+
+TINY = {"width": 4, "blocks": 1, "critic_width": 4}
+
+
+@pytest.fixture(scope="module")
+def uci():
+    return load_uci_digits(seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_generators():
+    keras.utils.set_random_seed(1)
+    model = CycleGAN(**TINY)
+    return model.generators
+
+
+def test_bilinear_upsampling_matches_tensorflow_and_keeps_the_range():
+    matrix = bilinear_matrix(8, 20)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+    images = np.random.default_rng(0).integers(0, 17, (3, 8, 8))
+    up = upsample_uci(images)
+    assert up.dtype == np.uint8 and up.shape == (3, 28, 28)
+    assert not up[:, :4].any() and not up[:, -4:].any() and not up[:, :, :4].any() and not up[:, :, -4:].any()
+    expected = tf.image.resize(images[..., None].astype(np.float32), (20, 20), method="bilinear")[..., 0]
+    np.testing.assert_allclose(up[:, 4:24, 4:24], np.rint(np.asarray(expected) * 255 / 16), atol=1)
+    assert (upsample_uci(np.full((1, 8, 8), 16)) [:, 4:24, 4:24] == 255).all()
+
+
+@pytest.mark.parametrize("images, message", [(np.zeros((2, 28, 28)), r"shape \(N, 8, 8\)"),
+                                             (np.full((2, 8, 8), 255), "values 0..16")])
+def test_upsampling_refuses_other_images(images, message):
+    with pytest.raises(DataError, match=message):
+        upsample_uci(images)
+
+
+def test_uci_split_is_stratified_held_out_and_seeded(uci):
+    (x_train, y_train), (x_test, y_test) = uci
+    assert x_train.shape == (1257, 28, 28) and x_test.shape == (540, 28, 28) and x_train.dtype == np.uint8
+    assert x_train.max() == 255 and y_train.dtype == np.uint8
+    per_digit = np.bincount(np.concatenate([y_train, y_test]), minlength=10)
+    assert np.all(np.abs(np.bincount(y_test, minlength=10) - 0.3 * per_digit) <= 1)  # 30% of each digit
+    train_rows = {row.tobytes() for row in x_train}
+    assert sum(row.tobytes() in train_rows for row in x_test) < 5  # (the UCI set has a few duplicate images)
+    again = load_uci_digits(seed=0)
+    np.testing.assert_array_equal(again.test[0], x_test)
+    assert not np.array_equal(load_uci_digits(seed=1).test[1], y_test)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        load_uci_digits(test_fraction=1.0)
+
+
+def test_networks_shapes_ranges_and_size():
+    g, d = make_translator(), make_patch_critic()
+    images = np.random.default_rng(0).uniform(-1, 1, (5, 28, 28, 1)).astype(np.float32)
+    out = np.asarray(g(images))
+    assert out.shape == (5, 28, 28, 1) and np.abs(out).max() <= 1
+    assert d(images).shape == (5, 7, 7, 1)
+    assert any(isinstance(layer, keras.layers.GroupNormalization) for layer in g.layers)
+    assert g.count_params() < 100_000  # both float32 generators together well under 3 MB
+    with pytest.raises(ValueError, match="width must be a positive"):
+        make_translator(width=0)
+
+
+def test_instance_norm_normalises_each_image_on_its_own():
+    g = make_translator(width=4, blocks=1)
+    norm = next(layer for layer in g.layers if isinstance(layer, keras.layers.GroupNormalization))
+    x = np.random.default_rng(0).normal(3.0, 2.0, (2, 5, 5, 4)).astype(np.float32)
+    out = np.asarray(norm(x))
+    np.testing.assert_allclose(out, (x - x.mean((1, 2), keepdims=True)) / np.sqrt(x.var((1, 2), keepdims=True) + 1e-5),
+                               atol=1e-4)
+
+
+def test_losses_closed_forms():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(4, 7, 7, 1)).astype(np.float32), rng.normal(size=(4, 7, 7, 1)).astype(np.float32)
+    np.testing.assert_allclose(lsgan_critic_loss(real, fake), 0.5 * (((real - 1) ** 2).mean() + (fake ** 2).mean()),
+                               rtol=1e-5)
+    np.testing.assert_allclose(lsgan_generator_loss(fake), ((fake - 1) ** 2).mean(), rtol=1e-5)
+    assert float(lsgan_critic_loss(np.ones(3), np.zeros(3))) == 0.0 and float(lsgan_generator_loss(np.ones(3))) == 0.0
+    x, x2, y, y2 = (rng.uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32) for _ in range(4))
+    np.testing.assert_allclose(reconstruction_loss(x, x2, y, y2, 10.0),
+                               10 * (np.abs(x2 - x).mean() + np.abs(y2 - y).mean()), rtol=1e-5)
+
+
+def test_model_loss_terms_are_the_documented_formulas():
+    keras.utils.set_random_seed(0)
+    model = CycleGAN(**TINY)
+    rng = np.random.default_rng(2)
+    x, y = (rng.uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32) for _ in range(2))
+    G, F, DX, DY = (lambda a, m=m: np.asarray(m(a)) for m in (model.mnist_to_uci, model.uci_to_mnist,
+                                                               model.critic_mnist, model.critic_uci))
+    terms = {k: float(v) for k, v in model.generator_losses(x, y, G(x), F(y)).items()}
+    assert model.cycle_weight == 10.0 and model.identity_weight == 5.0
+    np.testing.assert_allclose(terms["adversarial"], ((DY(G(x)) - 1) ** 2).mean() + ((DX(F(y)) - 1) ** 2).mean(),
+                               rtol=1e-4)
+    np.testing.assert_allclose(terms["cycle"], 10 * (np.abs(F(G(x)) - x).mean() + np.abs(G(F(y)) - y).mean()),
+                               rtol=1e-4)
+    np.testing.assert_allclose(terms["identity"], 5 * (np.abs(F(x) - x).mean() + np.abs(G(y) - y).mean()), rtol=1e-4)
+    critics = {k: float(v) for k, v in model.critic_losses(x, y, G(x), F(y)).items()}
+    np.testing.assert_allclose(critics["d_uci"], 0.5 * (((DY(y) - 1) ** 2).mean() + (DY(G(x)) ** 2).mean()), rtol=1e-4)
+    np.testing.assert_allclose(critics["d_mnist"], 0.5 * (((DX(x) - 1) ** 2).mean() + (DX(F(y)) ** 2).mean()),
+                               rtol=1e-4)
+
+
+def test_train_step_refuses_unpaired_batches(mnist):
+    model = CycleGAN(**TINY)
+    model.compile()
+    with pytest.raises(DataError, match="zip two make_dataset"):
+        model.fit(to_model_range(mnist.train[0][:8]), batch_size=8, epochs=1, verbose=0)
+
+
+def test_short_training_lowers_the_cycle_loss(mnist, uci, tmp_path):
+    """A few seconds of training: the cycle loss falls well below its start, the critics learn."""
+    steps = StepHistory(names=METRIC_NAMES)
+    trainer = CycleGANTrainer(mnist.train[0][:1024], uci.train[0], out_dir=tmp_path, width=8, blocks=1, critic_width=8,
+                              steps_per_epoch=30, verbose=0, callbacks=[steps])
+    history = trainer.train(2).history
+    cycle, d_uci = steps.values["cycle"], steps.values["d_uci"]
+    assert cycle[-10:].mean() < 0.5 * cycle[:3].mean(), (cycle[:3], cycle[-10:])
+    assert np.isfinite(history["g_loss"]).all() and d_uci[-10:].mean() < d_uci[:3].mean()
+    assert [line["epoch"] for line in read_history(tmp_path)] == [1, 2]
+    generators = load_generators(tmp_path)
+    images = mnist.test[0][:16]
+    np.testing.assert_array_equal(translate(images, "mnist_to_uci", generators),
+                                  translate(images, "mnist_to_uci", trainer.model.generators))
+
+
+def test_interrupted_run_resumes_exactly(mnist, uci, tmp_path):
+    settings = {"seed": 4, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0, **TINY}
+    data = (mnist.train[0][:200], uci.train[0][:100])
+    straight = CycleGANTrainer(*data, out_dir=tmp_path / "straight", **settings)
+    straight.train(2)
+    cut = CycleGANTrainer(*data, out_dir=tmp_path / "cut", callbacks=[Interrupt(epoch=1, batch=1)], **settings)
+    with pytest.raises(KeyboardInterrupt):
+        cut.train(2)
+    with pytest.raises(CheckpointError, match="already holds a run"):
+        CycleGANTrainer(*data, out_dir=tmp_path / "cut", **settings)
+    with pytest.raises(CheckpointError, match="other settings"):
+        CycleGANTrainer(*data, out_dir=tmp_path / "cut", resume=True, **{**settings, "seed": 5})
+    resumed = CycleGANTrainer(*data, out_dir=tmp_path / "cut", resume=True, **settings)
+    assert resumed.epoch == 1
+    resumed.train(1)
+    assert [line["epoch"] for line in read_history(tmp_path / "cut")] == [1, 2]
+    for a, b in zip(straight.model.get_weights(), resumed.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    first = straight.model.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(first, CycleGAN(**TINY).get_weights()))
+    restored, epoch = restore_cyclegan(tmp_path / "cut")
+    assert epoch == 2
+    for a, b in zip(restored.get_weights(), resumed.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(CheckpointError, match="holds no CycleGAN run"):
+        restore_cyclegan(tmp_path / "nothing")
+
+
+def test_translate_returns_uint8_and_refuses_bad_input(tiny_generators, mnist):
+    out = translate(mnist.test[0][:5], "mnist_to_uci", tiny_generators)
+    assert out.dtype == np.uint8 and out.shape == (5, 28, 28)
+    back = translate(out, "uci_to_mnist", tiny_generators)
+    assert back.dtype == np.uint8 and back.shape == (5, 28, 28)
+    with pytest.raises(DataError, match="uint8 digits of shape"):
+        translate(mnist.test[0][:5].astype(np.float32), "mnist_to_uci", tiny_generators)
+    with pytest.raises(DataError, match="uint8 digits of shape"):
+        translate(np.zeros((2, 8, 8), np.uint8), "uci_to_mnist", tiny_generators)
+    with pytest.raises(DataError, match="choose one of"):
+        translate(mnist.test[0][:5], "mnist_to_svhn", tiny_generators)
+
+
+def test_save_load_roundtrip_and_corrupt_weights_refused(tiny_generators, mnist, tmp_path):
+    model = CycleGAN(**TINY)
+    for direction in DIRECTIONS:
+        model.generators[direction].set_weights(tiny_generators[direction].get_weights())
+    files = save_generators(model, tmp_path, {**TINY})
+    assert sorted(p.name for p in files) == sorted(generator_name(d) for d in DIRECTIONS)
+    loaded = load_generators(tmp_path)
+    for direction in DIRECTIONS:
+        np.testing.assert_array_equal(translate(mnist.test[0][:8], direction, loaded),
+                                      translate(mnist.test[0][:8], direction, tiny_generators))
+    weights = tmp_path / generator_name("uci_to_mnist")
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="refusing corrupt"):
+        load_generators(tmp_path)
+    with pytest.raises(CheckpointError, match="holds no cyclegan-mnist_to_uci"):
+        load_generators(tmp_path / "empty")
+
+
+def test_measure_with_identity_translators(mnist, uci):
+    """Generators that change nothing: no cycle error, and label preservation equals the untranslated baseline."""
+    identity = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Identity()])
+    generators = dict.fromkeys(DIRECTIONS, identity)
+    small_mnist = MNIST(mnist.train, (mnist.test[0][:300], mnist.test[1][:300]), source="test")
+    report = measure(generators, small_mnist, uci)
+    assert report["cycle_l1"] == {"mnist": 0.0, "uci": 0.0}
+    assert report["label_preservation"]["mnist_to_uci"] == report["untranslated_baseline"]["mnist_read_by_uci_reader"]
+    assert report["label_preservation"]["uci_to_mnist"] == report["untranslated_baseline"]["uci_read_by_mnist_evaluator"]
+    assert report["reader_accuracy"]["uci_reader_on_uci_test"] > 0.97
+    assert report["reader_accuracy"]["mnist_evaluator_on_mnist_test"] > 0.97
+    assert report["test_images"] == {"mnist": 300, "uci": 540}
+
+
+def test_uci_readers_read_uci_digits(uci):
+    read_uci = train_uci_classifier(*uci.train)
+    assert (read_uci(uci.test[0]) == uci.test[1]).mean() > 0.97
+    read_briefly = train_uci_cnn(*uci.train, epochs=3)  # the benchmark trains 30 epochs
+    labels = read_briefly(uci.test[0])
+    assert labels.shape == (540,) and (labels == uci.test[1]).mean() > 0.8
+
+
+def test_example_rows(tiny_generators, mnist, uci):
+    rows = example_rows(tiny_generators, mnist.test[0][:4], uci.test[0][:4])
+    assert rows.shape == (24, 28, 28) and rows.dtype == np.uint8
+    np.testing.assert_array_equal(rows[:4], mnist.test[0][:4])
+    np.testing.assert_array_equal(rows[4:8], translate(mnist.test[0][:4], "mnist_to_uci", tiny_generators))
+    with pytest.raises(DataError, match="as many"):
+        example_rows(tiny_generators, mnist.test[0][:4], uci.test[0][:3])
