@@ -2,7 +2,7 @@
 
     python benchmarks/augmentation.py --data MNIST.npz (--model cgan-mnist | --oracle-run DIR [--oracle-epoch E])
         [--per-class 10 100] [--seeds 0 1 2 3 4] [--conditions real oracle fair]
-        [--steps 300] [--fair-steps 1000] [--fair-width 16] [--fair-dir runs/augment-fair]
+        [--steps 300] [--fraction 0.5] [--truncation T] [--fair-steps 1000] [--fair-width 16] [--fair-dir runs/augment-fair]
         [--results runs/augmentation.jsonl] [--record book/records/augmentation.json]
 
 Every cell ``(per_class, seed, condition)`` is :func:`ganlib.apps.augment.run_cell`: the same
@@ -17,7 +17,9 @@ batch size and initial weights; only the batches differ:
   steps, width ``--fair-width``) only on the cell's own few labelled images; kept in
   ``--fair-dir/pcP-seedS``.
 
-Cells append JSON lines to ``--results`` as they finish; a rerun skips the cells already
+``--fraction`` and ``--truncation`` change the mixing ratio and the generators' noise; the
+condition's name then says so (e.g. ``fair (fraction 0.2)``), and fair generators already in
+``--fair-dir`` are reused.  Cells append JSON lines to ``--results`` as they finish; a rerun skips the cells already
 there (so an interrupted grid resumes with the same command).  At the end the script prints a
 markdown table (test accuracy mean +- sd over seeds, the paired per-seed difference to
 ``real``, wall times) and writes it with the cells to ``--record``.  ``--table`` only prints.
@@ -40,6 +42,7 @@ tf = import_tensorflow_quietly()
 from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, few_labelled, label_agreement, mean_sd,  # noqa: E402
                                  paired_differences, run_cell, train_fair_generator)
 from ganlib.data import load_mnist  # noqa: E402
+from ganlib.trainer import GENERATOR_FILE, load_generator  # noqa: E402
 
 CONDITIONS = ("real", "oracle", "fair")
 
@@ -69,14 +72,26 @@ def oracle_generator(args):
 
 
 def fair_generator(args, train, per_class: int, seed: int):
-    """A conditional GAN trained only on the cell's own labelled images, and what it cost."""
+    """A conditional GAN trained only on the cell's own labelled images, and what it cost.
+
+    A generator already in ``--fair-dir/pcP-seedS`` (from an earlier invocation) is loaded, not
+    retrained; its cost was recorded with the cells of that invocation."""
+    run_dir = args.fair_dir / f"pc{per_class}-seed{seed}"
     images, labels = few_labelled(*train, per_class, seed)
+    described = f"fair: width {args.fair_width}, {args.fair_steps} steps on {len(images)} labelled images"
+    if (run_dir / GENERATOR_FILE).exists():
+        return load_generator(run_dir / GENERATOR_FILE), {"generator": f"{described} (reused from {run_dir})"}
     start = time.perf_counter()
-    generator = train_fair_generator(images, labels, args.fair_dir / f"pc{per_class}-seed{seed}",
-                                     steps=args.fair_steps, width=args.fair_width, seed=seed)
-    return generator, {"generator_seconds": round(time.perf_counter() - start, 1),
-                       "generator": f"fair: width {args.fair_width}, {args.fair_steps} steps on "
-                                    f"{len(images)} labelled images"}
+    generator = train_fair_generator(images, labels, run_dir, steps=args.fair_steps, width=args.fair_width,
+                                     seed=seed)
+    return generator, {"generator_seconds": round(time.perf_counter() - start, 1), "generator": described}
+
+
+def condition_name(condition: str, fraction: float, truncation: float | None) -> str:
+    """``condition``, with the mixing ratio and truncation appended when they are not the defaults."""
+    changes = ([f"fraction {fraction:g}"] if fraction != DEFAULT_FRACTION else []) + \
+              ([f"truncation {truncation:g}"] if truncation is not None else [])
+    return f"{condition} ({', '.join(changes)})" if changes and condition != "real" else condition
 
 
 def run_grid(args, cells: list[dict]) -> None:
@@ -86,7 +101,8 @@ def run_grid(args, cells: list[dict]) -> None:
     for condition in args.conditions:
         for per_class in args.per_class:
             for seed in args.seeds:
-                if (per_class, seed, condition) in done:
+                name = condition_name(condition, args.fraction, args.truncation)
+                if (per_class, seed, name) in done:
                     continue
                 extra, generator = {}, None
                 if condition == "oracle":
@@ -98,8 +114,9 @@ def run_grid(args, cells: list[dict]) -> None:
                 elif condition == "fair":
                     generator, extra = fair_generator(args, mnist.train, per_class, seed)
                     extra["label_agreement"] = label_agreement(generator)
-                cell = {**run_cell(mnist.train, mnist.test, per_class, seed, generator, condition=condition,
-                                   steps=args.steps), **extra}
+                cell = {**run_cell(mnist.train, mnist.test, per_class, seed, generator, condition=name,
+                                   steps=args.steps, generated_fraction=args.fraction, truncation=args.truncation),
+                        **extra}
                 append_cell(args.results, cell)
                 cells.append(cell)
                 print(json.dumps(cell), flush=True)
@@ -109,26 +126,29 @@ def pct(mean: float, sd: float, sign: bool = False) -> str:
     return f"{100 * mean:+.2f} +- {100 * sd:.2f}" if sign else f"{100 * mean:.2f} +- {100 * sd:.2f}"
 
 
+def condition_order(name: str) -> tuple:
+    base = name.split(" ")[0]
+    return (CONDITIONS.index(base) if base in CONDITIONS else len(CONDITIONS), name)
+
+
 def summary_rows(cells: list[dict]) -> list[dict]:
     """One row per (per_class, condition): accuracy and paired difference to ``real``, mean +- sd."""
     rows = []
     for per_class in sorted({c["per_class"] for c in cells}):
-        differences = {name: paired_differences(cells, name).get(per_class, []) for name in CONDITIONS}
-        for name in CONDITIONS:
+        for name in sorted({c["condition"] for c in cells if c["per_class"] == per_class}, key=condition_order):
             mine = [c for c in cells if c["per_class"] == per_class and c["condition"] == name]
-            if not mine:
-                continue
+            differences = paired_differences(cells, name).get(per_class, []) if name != "real" else []
+            generator_seconds = [c["generator_seconds"] for c in mine if c.get("generator_seconds") is not None]
             accuracy = mean_sd([c["accuracy"] for c in mine])
             rows.append({
                 "per_class": per_class, "condition": name, "seeds": sorted(c["seed"] for c in mine),
                 "accuracy_mean": accuracy[0], "accuracy_sd": accuracy[1],
-                "difference": differences[name] if name != "real" else [],
-                "difference_mean_sd": mean_sd(differences[name]) if name != "real" and differences[name] else None,
+                "difference": differences,
+                "difference_mean_sd": mean_sd(differences) if differences else None,
                 "label_agreement_mean": (mean_sd([c["label_agreement"] for c in mine])[0]
                                          if name != "real" else None),
                 "classifier_seconds_mean": mean_sd([c["seconds"] for c in mine])[0],
-                "generator_seconds_mean": (mean_sd([c["generator_seconds"] for c in mine])[0]
-                                           if name == "fair" else None),
+                "generator_seconds_mean": mean_sd(generator_seconds)[0] if generator_seconds else None,
             })
     return rows
 
@@ -158,6 +178,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
     parser.add_argument("--steps", type=int, default=300, help="classifier steps (batch 64) in every condition")
+    parser.add_argument("--fraction", type=float, default=DEFAULT_FRACTION,
+                        help="share of every batch generated (not the default: named in the condition)")
+    parser.add_argument("--truncation", type=float, default=None, help="truncate the generators' noise at this")
     parser.add_argument("--fair-steps", type=int, default=1000)
     parser.add_argument("--fair-width", type=int, default=16)
     parser.add_argument("--fair-dir", type=Path, default=Path("runs/augment-fair"))
@@ -177,7 +200,7 @@ def main() -> None:
     print(table)
     print(f"\ncells: {len(cells)}; this invocation {time.perf_counter() - start:.0f} s; classifier wall time "
           f"summed over cells {sum(c['seconds'] for c in cells):.0f} s, fair generators "
-          f"{sum(c.get('generator_seconds', 0) for c in cells):.0f} s")
+          f"{sum(c.get('generator_seconds') or 0 for c in cells):.0f} s")
     if args.record:
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(json.dumps({
