@@ -2,7 +2,8 @@
 
     python benchmarks/augmentation.py --data MNIST.npz (--model cgan-mnist | --oracle-run DIR [--oracle-epoch E])
         [--per-class 10 100] [--seeds 0 1 2 3 4] [--conditions real oracle fair]
-        [--steps 300] [--fraction 0.5] [--truncation T] [--fair-steps 1000] [--fair-width 16] [--fair-dir runs/augment-fair]
+        [--steps 300] [--fraction 0.5] [--truncation T]
+        [--fair-steps 1000] [--fair-width 16] [--fair-dir runs/augment-fair]
         [--results runs/augmentation.jsonl] [--record book/records/augmentation.json]
 
 Every cell ``(per_class, seed, condition)`` is :func:`ganlib.apps.augment.run_cell`: the same
@@ -39,8 +40,8 @@ from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
 
-from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, few_labelled, label_agreement, mean_sd,  # noqa: E402
-                                 paired_differences, run_cell, train_fair_generator)
+from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, DEFAULT_STEPS, few_labelled,  # noqa: E402
+                                 label_agreement, mean_sd, paired_differences, run_cell, train_fair_generator)
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.trainer import GENERATOR_FILE, load_generator  # noqa: E402
 
@@ -177,7 +178,8 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
-    parser.add_argument("--steps", type=int, default=300, help="classifier steps (batch 64) in every condition")
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                        help="classifier steps (batch 64) in every condition")
     parser.add_argument("--fraction", type=float, default=DEFAULT_FRACTION,
                         help="share of every batch generated (not the default: named in the condition)")
     parser.add_argument("--truncation", type=float, default=None, help="truncate the generators' noise at this")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ganlib.apps.augment import (derived_seed, few_labelled, generated_count, generated_pool, mean_sd,
-                                 paired_differences, run_cell, test_accuracy, train_classifier,
+                                 paired_differences, run_cell, classifier_accuracy, train_classifier,
                                  train_fair_generator, training_batches)
 from ganlib.apps.conditional import ConditionalBatchNorm, is_conditional, make_conditional_generator, sample
 from ganlib.apps.conditional import truncated_noise
@@ -101,10 +101,10 @@ def test_classifier_beats_chance_and_is_deterministic(mnist):
     x, y = few_labelled(*mnist.train, 20, 0)
     test = (mnist.test[0][:1000], mnist.test[1][:1000])
     first = train_classifier(x, y, steps=40, batch_size=32, seed=0)
-    accuracy = test_accuracy(first, *test)
+    accuracy = classifier_accuracy(first, *test)
     assert accuracy > 0.5  # chance is 0.1
     second = train_classifier(x, y, steps=40, batch_size=32, seed=0)
-    assert test_accuracy(second, *test) == accuracy
+    assert classifier_accuracy(second, *test) == accuracy
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_array_equal(a, b)
 
