@@ -13,6 +13,9 @@ PRETRAINED: dict[str, str] = {
     # The default recipe plus InfoGAN codes (--codes 10 --continuous 2), 30 epochs of the full MNIST;
     # how it was trained and its scores: dcgan-mnist.json.
     "dcgan-mnist": "dcgan-mnist.weights.h5",
+    # The class-conditional generator of ganlib.apps.conditional (BigGAN-style: conditional batch
+    # norm, projection D, hinge), epoch 10 of 20 on the full MNIST; sample it with --label K.
+    "cgan-mnist": "cgan-mnist.weights.h5",
 }
 
 

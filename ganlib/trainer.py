@@ -503,9 +503,10 @@ def load_checkpoint(gan: GAN, directory) -> int:
     return state["epoch"]
 
 
-def gan_from_config(config: dict) -> GAN:
+def gan_from_config(config: dict, loss=None) -> GAN:
     """The untrained GAN a run's recorded settings describe (a class-conditional one if
-    ``"conditional": true``, as :class:`ganlib.apps.conditional.ConditionalTrainer` records)."""
+    ``"conditional": true``, as :class:`ganlib.apps.conditional.ConditionalTrainer` records);
+    ``loss`` (a name or a :class:`ganlib.losses.GANLoss`) overrides the recorded loss name."""
     common = dict(latent_dim=config.get("latent_dim", LATENT_DIM), width=config.get("width", DEFAULT_WIDTH),
                   seed=config.get("seed", 0), ema_decay=config.get("ema_decay"),
                   update=config.get("update", "alternating"))
@@ -513,8 +514,8 @@ def gan_from_config(config: dict) -> GAN:
         from ganlib.apps.conditional import CLASSES, ConditionalGAN
 
         return ConditionalGAN(classes=config.get("classes", CLASSES), spectral=config.get("spectral", True),
-                              loss=config.get("loss", "hinge"), **common)
-    return GAN(loss=config.get("loss", "non-saturating"), codes=config.get("codes", 0),
+                              loss=loss or config.get("loss", "hinge"), **common)
+    return GAN(loss=loss or config.get("loss", "non-saturating"), codes=config.get("codes", 0),
                continuous=config.get("continuous", 0), **common)
 
 
@@ -563,11 +564,6 @@ class SampleGrid(keras.callbacks.Callback):
         frames = sorted(self.directory.glob("samples-*.png"))
         if self.gif and frames:
             make_gif(frames, self.directory / "samples.gif")
-
-
-def save_samples(generator, path, n: int = 25, seed: int = 0) -> Path:
-    """Save a grid of ``n`` samples of ``generator`` from :func:`fixed_noise` (``seed``) to ``path``."""
-    return save_grid(generate(generator, n, seed=seed), path)
 
 
 class Trainer:
@@ -636,9 +632,7 @@ class Trainer:
 
     def make_gan(self) -> GAN:
         """The model to train, built from ``self.config`` (a hook: subclasses train other GANs)."""
-        c = self.config
-        return GAN(latent_dim=c["latent_dim"], width=c["width"], loss=self.loss, seed=c["seed"],
-                   ema_decay=c["ema_decay"], update=c["update"], codes=c["codes"], continuous=c["continuous"])
+        return gan_from_config(self.config, loss=self.loss)
 
     @property
     def generator(self):

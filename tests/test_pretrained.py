@@ -78,3 +78,32 @@ def test_samples_are_deterministic_digits():
     assert first.shape == (16, 28, 28) and first.dtype == np.uint8
     np.testing.assert_array_equal(first, again)
     assert first.max() > 200 and np.median(first) < 30  # white strokes on a black background
+
+
+# Measured for the shipped cgan-mnist with 200 samples of each digit, seed 2026: see the
+# comment at CGAN_BOUNDS' values in benchmarks/README.md, section 7.  The issue's targets are
+# 97% overall and 90% for every digit; the bounds guard them.
+CGAN_ACCURACY_BOUND, CGAN_CLASS_BOUND = 0.97, 0.90
+
+
+def test_cgan_mnist_draws_the_requested_digits(mnist):
+    from ganlib.apps.conditional import class_report, class_samples
+
+    record = json.loads(assets.path("cgan-mnist.json").read_text())
+    assert record["conditional"] and record["command"].startswith("python scripts/train_conditional.py")
+    images, labels = class_samples(pretrained.load("cgan-mnist"), 200, seed=2026)
+    report = class_report(images, labels, *mnist.test)
+    assert report["accuracy"] >= CGAN_ACCURACY_BOUND
+    assert min(report["class_accuracy"]) >= CGAN_CLASS_BOUND, report["class_accuracy"]
+
+
+def test_cli_samples_one_requested_digit(tmp_path):
+    from ganlib.cli import main
+    from ganlib.evaluator import features_and_probabilities
+
+    out = tmp_path / "sevens.npy"
+    assert main(["sample", "--model", "cgan-mnist", "--label", "7", "--n", "100", "--out", str(out)]) == 0
+    sevens = np.load(out)
+    assert sevens.shape == (100, 28, 28) and sevens.dtype == np.uint8
+    _, probabilities = features_and_probabilities(sevens)
+    assert (probabilities.argmax(1) == 7).mean() >= 0.9

@@ -297,11 +297,8 @@ class ConditionalTrainer(Trainer):
         super().__init__(images, labels=labels, loss=loss, **kwargs)
 
     def make_gan(self) -> ConditionalGAN:
-        c = self.config
-        c.update(classes=self.classes, spectral=self.spectral, conditional=True)
-        return ConditionalGAN(classes=self.classes, spectral=self.spectral, latent_dim=c["latent_dim"],
-                              width=c["width"], loss=self.loss, seed=c["seed"], ema_decay=c["ema_decay"],
-                              update=c["update"])
+        self.config.update(classes=self.classes, spectral=self.spectral, conditional=True)
+        return super().make_gan()
 
 
 __all__ = ["ConditionalBatchNorm", "Projection", "make_conditional_generator", "make_projection_discriminator",
