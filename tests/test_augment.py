@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from ganlib.apps.augment import (derived_seed, few_labelled, generated_count, generated_pool, mean_sd,
-                                 paired_differences, run_cell, classifier_accuracy, train_classifier,
-                                 train_fair_generator, training_batches)
+from ganlib.apps.augment import (class_probabilities, consistent, derived_seed, few_labelled, filtered_pool,
+                                 generated_count, generated_pool, mean_sd, paired_differences, run_cell,
+                                 classifier_accuracy, train_classifier, train_fair_generator, training_batches)
 from ganlib.apps.conditional import ConditionalBatchNorm, is_conditional, make_conditional_generator, sample
 from ganlib.apps.conditional import truncated_noise
 from ganlib.data import to_model_range
@@ -97,6 +97,49 @@ def test_generated_labels_are_the_requested_ones(label_dependent_generator):
     np.testing.assert_array_equal(labels_again, labels)
 
 
+def test_consistent_keeps_exactly_the_confident_requested_class():
+    probabilities = np.array([[0.95, 0.05, 0.0], [0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.05, 0.05, 0.9]])
+    np.testing.assert_array_equal(consistent(probabilities, [0, 0, 1, 2], 0.9), [True, True, False, True])
+    np.testing.assert_array_equal(consistent(probabilities, [1, 1, 1, 1], 0.9), [False, False, False, False])
+    np.testing.assert_array_equal(consistent(probabilities, [1, 1, 1, 1], 0.1), [False, True, True, False])
+    for bad in (0.0, 1.5):
+        with pytest.raises(DataError, match="threshold"):
+            consistent(probabilities, [0, 0, 1, 2], bad)
+    with pytest.raises(DataError, match="one requested label"):
+        consistent(probabilities, [0, 0], 0.9)
+
+
+def pixel_sum_filter(x, training=False):
+    """A stand-in classifier: certain that an image is class (sum of its uint8 pixels) mod 10."""
+    pixels = np.rint((np.asarray(x)[..., 0] + 1.0) * 127.5).astype(np.int64)
+    return 20.0 * np.eye(10)[pixels.sum(axis=(1, 2)) % 10]
+
+
+def test_filtered_pool_keeps_only_accepted_samples_in_equal_classes(label_dependent_generator):
+    images, labels, stats = filtered_pool(label_dependent_generator, pixel_sum_filter, 53, seed=2, chunk=400)
+    assert images.shape == (53, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), [6, 6, 6, 5, 5, 5, 5, 5, 5, 5])
+    np.testing.assert_array_equal(images.astype(np.int64).sum(axis=(1, 2)) % 10, labels)  # each one accepted
+    assert consistent(class_probabilities(pixel_sum_filter, images), labels, 0.9).all()
+    assert len({row.tobytes() for row in images}) == 53
+    assert 0.0 < stats["filter_acceptance"] < 0.5 and stats["filter_drawn"] > 53  # about 1 in 10 accepted
+    again = filtered_pool(label_dependent_generator, pixel_sum_filter, 53, seed=2, chunk=400)
+    np.testing.assert_array_equal(again[0], images)
+    with pytest.raises(DataError, match="lower the threshold"):
+        filtered_pool(label_dependent_generator, lambda x, training=False: np.zeros((len(x), 10)), 20, seed=0,
+                      chunk=50)  # uniform: p = 0.1 < 0.9 for every sample
+
+
+def test_a_given_pool_replaces_the_generator(mnist, label_dependent_generator):
+    images, labels = few_labelled(*mnist.train, 2, 0)
+    pool = generated_pool(label_dependent_generator, 12, seed=9)
+    batches = list(training_batches(images, labels, steps=3, batch_size=8, seed=0, pool=pool, generated_fraction=0.5))
+    np.testing.assert_array_equal(np.concatenate([x[m] for x, _, m in batches]), to_model_range(pool[0]))
+    np.testing.assert_array_equal(np.concatenate([y[m] for _, y, m in batches]), pool[1])
+    with pytest.raises(DataError, match="larger pool"):
+        list(training_batches(images, labels, steps=4, batch_size=8, seed=0, pool=pool, generated_fraction=0.5))
+
+
 def test_classifier_beats_chance_and_is_deterministic(mnist):
     x, y = few_labelled(*mnist.train, 20, 0)
     test = (mnist.test[0][:1000], mnist.test[1][:1000])
@@ -115,7 +158,12 @@ def test_run_cell_records_the_condition(mnist, label_dependent_generator):
                     generated_fraction=0.25)
     assert cell["condition"] == "noise" and cell["generated_per_batch"] == 2 and cell["per_class"] == 2
     assert 0.0 <= cell["accuracy"] <= 1.0 and cell["steps"] == 3
-    assert run_cell(mnist.train, test, 2, 0, steps=3, batch_size=8)["generated_per_batch"] == 0
+    real = run_cell(mnist.train, test, 2, 0, steps=3, batch_size=8)
+    assert real["generated_per_batch"] == 0
+    filtered = run_cell(mnist.train, test, 2, 0, label_dependent_generator, steps=3, batch_size=8,
+                        generated_fraction=0.25, filter_threshold=0.01)
+    assert filtered["filter_accuracy"] == real["accuracy"]  # the filter is the real cell's classifier
+    assert filtered["filter_threshold"] == 0.01 and 0.0 < filtered["filter_acceptance"] <= 1.0
 
 
 def test_fair_generator_trains_the_requested_steps_on_the_subset_only(mnist, tmp_path):

@@ -21,10 +21,21 @@ Protocol (one *cell* of the experiment is ``(per_class, seed, condition)``):
    The default mixing ratio is one half.  The classifier keeps seeing the true distribution
    in every step, while the generated half adds variety the few real images lack; a larger
    ratio trains more on the generator's errors (its digits are not all of the class
-   requested), a smaller one adds less.  Measured (``benchmarks/README.md``, section 7):
+   requested), a smaller one adds less.  Measured (``benchmarks/README.md``, "Data augmentation with the class-conditional generator"):
    the oracle generator below helps at one half; generators trained fairly cost accuracy at
    every ratio tried (0.1, 0.2, 0.5), the less the smaller the ratio.
 3. :func:`classifier_accuracy` is the share of the 10,000 MNIST test images classified correctly.
+
+**Consistency filtering** (``filter_threshold`` of :func:`run_cell`), decided before any
+filtered cell was run: the generated images are first screened by a classifier trained on the
+*same* few real labels (the ``real`` condition's classifier: same subset, seed, steps and
+initial weights, so it uses no extra labels).  A generated image requested as class ``k`` is
+kept only if that classifier gives ``p(k | x) >= threshold`` (:func:`consistent`), with
+``threshold = 0.9`` (:data:`DEFAULT_FILTER_THRESHOLD`) fixed in advance; generation continues,
+class by class, until every class has its equal share of kept images
+(:func:`filtered_pool`).  This removes the generator's label noise (samples that do not look
+like the class requested), the cause of the fair generators' regression; the mixing fraction
+of the filtered condition is fixed at 0.2 (:data:`FILTERED_FRACTION`), also before running it.
 
 Which generator is fair matters.  A generator trained on all 60,000 *labelled* MNIST images
 (the shipped ``cgan-mnist``) has seen labels the classifier is denied: it is an **oracle**
@@ -48,12 +59,15 @@ from ganlib.data import to_model_range
 from ganlib.errors import DataError
 from ganlib.evaluator import make_evaluator
 
-DEFAULT_STEPS = 300  # about 35-90 s a classifier on 2 shared CPU cores (benchmarks/README.md, section 7)
+DEFAULT_STEPS = 300  # about 35-90 s a classifier on 2 shared CPU cores (benchmarks/README.md, "Data augmentation ...")
 DEFAULT_BATCH = 64
 DEFAULT_FRACTION = 0.5
 LEARNING_RATE = 1e-3
 EVAL_BATCH = 1000
 BATCH_STREAM, NOISE_STREAM = 1, 2  # seed roles besides the subset's: real batch order, generated noise
+DEFAULT_FILTER_THRESHOLD = 0.9  # consistency filtering: keep p(requested | x) >= this (fixed in advance)
+FILTERED_FRACTION = 0.2  # the mixing fraction of the filtered condition (fixed in advance)
+MAX_FILTER_ROUNDS = 60
 
 
 def derived_seed(seed: int, stream: int) -> int:
@@ -106,6 +120,69 @@ def generated_pool(generator, n: int, seed: int, truncation: float | None = None
     return sample(generator, labels, z), labels
 
 
+def class_probabilities(model, images) -> np.ndarray:
+    """Softmax of ``model``'s logits on uint8 ``images``, (N, classes) float64."""
+    x = to_model_range(images)
+    logits = np.concatenate([np.asarray(model(x[i:i + EVAL_BATCH], training=False), dtype=np.float64)
+                             for i in range(0, len(x), EVAL_BATCH)]) if len(x) else np.zeros((0, CLASSES))
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def consistent(probabilities, requested, threshold: float = DEFAULT_FILTER_THRESHOLD) -> np.ndarray:
+    """Boolean mask: ``probabilities[i, requested[i]] >= threshold`` (the filter's confidence that
+    generated image ``i`` is the class it was requested as)."""
+    probabilities, requested = np.asarray(probabilities), np.asarray(requested)
+    if not 0.0 < threshold <= 1.0:
+        raise DataError(f"filter threshold must lie in (0, 1] (a probability), got {threshold!r}")
+    if probabilities.ndim != 2 or requested.shape != (len(probabilities),):
+        raise DataError(f"need one requested label per row of probabilities: {probabilities.shape} and "
+                        f"{requested.shape}")
+    return probabilities[np.arange(len(requested)), requested] >= threshold
+
+
+def filtered_pool(generator, filter_model, n: int, seed: int, threshold: float = DEFAULT_FILTER_THRESHOLD,
+                  truncation: float | None = None, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``n`` generated digits that ``filter_model`` accepts (:func:`consistent`), classes in equal
+    numbers (to within one, as :func:`generated_pool`), shuffled; and the acceptance statistics.
+
+    Rounds of at most ``chunk`` samples request only the classes still short, in proportion to
+    what they lack (divided by their acceptance so far); noise of round ``r`` from
+    ``derived_seed(seed, 100 + r)``.  Raises DataError, naming the fix, when a class is still
+    short after :data:`MAX_FILTER_ROUNDS` rounds."""
+    quota = np.bincount(np.arange(n) % CLASSES, minlength=CLASSES)
+    kept = [[] for _ in range(CLASSES)]
+    drawn, accepted = np.zeros(CLASSES, np.int64), np.zeros(CLASSES, np.int64)
+    for round_ in range(MAX_FILTER_ROUNDS):
+        missing = quota - np.array([len(k) for k in kept])
+        if not missing.any():
+            break
+        rate = (accepted + 1) / (drawn + 2)  # acceptance so far (Laplace), to ask for enough
+        want = np.ceil(missing / rate).astype(int) * (missing > 0)
+        want = np.maximum(1, np.floor(want * min(1.0, chunk / want.sum()))).astype(int) * (missing > 0)
+        labels = np.repeat(np.arange(CLASSES, dtype=np.int32), want)
+        z = truncated_noise(len(labels), generator.input_shape[0][-1], derived_seed(seed, 100 + round_), truncation)
+        images = sample(generator, labels, z)
+        keep = consistent(class_probabilities(filter_model, images), labels, threshold)
+        np.add.at(drawn, labels, 1)
+        np.add.at(accepted, labels[keep], 1)
+        for k in np.flatnonzero(missing > 0):
+            kept[k].extend(images[keep & (labels == k)][: missing[k]])
+    short = [k for k in range(CLASSES) if len(kept[k]) < quota[k]]
+    if short:
+        raise DataError(f"the filter accepted too few samples of classes {short} after {MAX_FILTER_ROUNDS} rounds "
+                        f"(acceptance {np.round(accepted / np.maximum(drawn, 1), 4).tolist()}); lower the "
+                        "threshold or use a better generator")
+    labels = np.repeat(np.arange(CLASSES, dtype=np.int32), quota)
+    images = np.concatenate([np.asarray(k[:q], dtype=np.uint8).reshape(-1, 28, 28) for k, q in zip(kept, quota)])
+    order = np.random.default_rng(seed).permutation(n)
+    stats = {"filter_threshold": float(threshold), "filter_drawn": int(drawn.sum()),
+             "filter_acceptance": float(accepted.sum() / drawn.sum()),
+             "filter_acceptance_per_class": np.round(accepted / np.maximum(drawn, 1), 4).tolist()}
+    return images[order], labels[order], stats
+
+
 def real_batch_indices(count: int, steps: int, per_batch: int, seed: int) -> np.ndarray:
     """(steps, per_batch) indices into ``count`` real images: successive random permutations
     (every image is seen once per pass), concatenated and cut into batches."""
@@ -116,15 +193,24 @@ def real_batch_indices(count: int, steps: int, per_batch: int, seed: int) -> np.
 
 
 def training_batches(images, labels, *, steps: int, batch_size: int, seed: int, generator=None,
-                     generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None):
-    """The cell's ``steps`` batches as model-range images and labels: yields (x, y, generated mask)."""
-    n_gen = 0 if generator is None else generated_count(batch_size, generated_fraction)
+                     generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None, pool=None):
+    """The cell's ``steps`` batches as model-range images and labels: yields (x, y, generated mask).
+
+    ``pool`` (uint8 images, labels), when given, replaces the generator's fresh samples (e.g. a
+    :func:`filtered_pool`); it must hold at least ``steps * n_gen`` images."""
+    n_gen = 0 if generator is None and pool is None else generated_count(batch_size, generated_fraction)
     real_idx = real_batch_indices(len(images), steps, batch_size - n_gen, derived_seed(seed, BATCH_STREAM))
     real_x, real_y = to_model_range(images), np.asarray(labels, dtype=np.int32)
-    if n_gen:
+    if n_gen and pool is not None:
+        fake_images, fake_labels = pool
+        if len(fake_images) < steps * n_gen:
+            raise DataError(f"the generated pool holds {len(fake_images)} images, fewer than steps * n_gen = "
+                            f"{steps * n_gen}; generate a larger pool")
+    elif n_gen:
         fake_images, fake_labels = generated_pool(generator, steps * n_gen, derived_seed(seed, NOISE_STREAM),
                                                   truncation)
-        fake_x = to_model_range(fake_images)
+    if n_gen:
+        fake_x, fake_labels = to_model_range(fake_images), np.asarray(fake_labels, dtype=np.int32)
     for step in range(steps):
         x, y = real_x[real_idx[step]], real_y[real_idx[step]]
         if n_gen:
@@ -150,7 +236,7 @@ def make_train_step(model, optimizer):
 
 def train_classifier(images, labels, *, steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH, seed: int = 0,
                      generator=None, generated_fraction: float = DEFAULT_FRACTION,
-                     truncation: float | None = None) -> keras.Model:
+                     truncation: float | None = None, pool=None) -> keras.Model:
     """A :func:`~ganlib.evaluator.make_evaluator` classifier trained for ``steps`` Adam steps
     (learning rate 1e-3) of ``batch_size`` images on uint8 ``images`` and their ``labels``;
     with a conditional ``generator`` a ``generated_fraction`` of every batch is generated
@@ -164,7 +250,7 @@ def train_classifier(images, labels, *, steps: int = DEFAULT_STEPS, batch_size: 
     train_step = make_train_step(model, keras.optimizers.Adam(LEARNING_RATE))
     for x, y, _ in training_batches(images, labels, steps=steps, batch_size=batch_size, seed=seed,
                                     generator=generator, generated_fraction=generated_fraction,
-                                    truncation=truncation):
+                                    truncation=truncation, pool=pool):
         train_step(tf.constant(x), tf.constant(y))
     return model
 
@@ -207,16 +293,27 @@ def label_agreement(generator, n_per_class: int = 100, seed: int = 0) -> float:
 
 def run_cell(train, test, per_class: int, seed: int, generator=None, *, condition: str | None = None,
              steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH,
-             generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None) -> dict:
+             generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None,
+             filter_threshold: float | None = None) -> dict:
     """One cell: :func:`few_labelled` ``(train, per_class, seed)``, a classifier trained with or
     without ``generator``, its accuracy on ``test``.  ``train`` and ``test`` are
-    (uint8 images, labels) pairs.  Returns the settings, ``accuracy`` and ``seconds``."""
+    (uint8 images, labels) pairs.  With ``filter_threshold`` the generated images are
+    consistency-filtered (module docstring) by the ``real`` classifier of the same cell, trained
+    first; its test accuracy is recorded as ``filter_accuracy`` (it equals the ``real`` cell's).
+    Returns the settings, ``accuracy``, ``seconds`` (filter included) and the filter's statistics."""
     images, labels = few_labelled(*train, per_class, seed)
     start = time.perf_counter()
+    pool, extra = None, {}
+    if generator is not None and filter_threshold is not None:
+        filter_model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed)
+        extra["filter_accuracy"] = classifier_accuracy(filter_model, *test)
+        *pool, stats = filtered_pool(generator, filter_model, steps * generated_count(batch_size, generated_fraction),
+                                     derived_seed(seed, NOISE_STREAM), filter_threshold, truncation)
+        extra.update(stats)
     model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed, generator=generator,
-                             generated_fraction=generated_fraction, truncation=truncation)
+                             generated_fraction=generated_fraction, truncation=truncation, pool=pool)
     accuracy = classifier_accuracy(model, *test)
-    return {"per_class": int(per_class), "seed": int(seed),
+    return {**extra, "per_class": int(per_class), "seed": int(seed),
             "condition": condition or ("real" if generator is None else "generated"),
             "accuracy": accuracy, "steps": int(steps), "batch_size": int(batch_size),
             "generated_fraction": 0.0 if generator is None else float(generated_fraction),
@@ -240,6 +337,6 @@ def mean_sd(values) -> tuple[float, float]:
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-__all__ = ["few_labelled", "generated_count", "generated_pool", "real_batch_indices", "training_batches",
+__all__ = ["few_labelled", "generated_count", "generated_pool", "class_probabilities", "consistent", "filtered_pool", "real_batch_indices", "training_batches",
            "train_classifier", "classifier_accuracy", "train_fair_generator", "label_agreement", "run_cell",
-           "paired_differences", "mean_sd", "derived_seed"]
+           "paired_differences", "mean_sd", "derived_seed", "DEFAULT_FILTER_THRESHOLD", "FILTERED_FRACTION"]
