@@ -6,7 +6,7 @@
 For each digit, keeps the GAN of ``--runs`` (scripts/train_anogan.py), trains a second encoder
 with batch norm (``make_encoder(batch_norm=True)``, one epoch, seed 0, otherwise as the run's)
 and scores the benchmark's test subset (500 test images of the digit, 500 others, seed 0) with
-both encoders.  The pilot digit 0 suggested it (benchmarks/README.md, section 7).
+both encoders.  The pilot digit 0 suggested it (benchmarks/README.md, section 8).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     PYTHONPATH=. nice -n 10 python benchmarks/anogan_pilot_lr.py runs/anogan-3ep/digit-0
 
 (run on a 3-epoch GAN of scripts/train_anogan.py --epochs 3; the results are in
-benchmarks/README.md, section 7).
+benchmarks/README.md, section 8).
 """
 from ganlib.quiet import import_tensorflow_quietly
 tf = import_tensorflow_quietly()

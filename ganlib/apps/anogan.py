@@ -22,7 +22,7 @@ layer of D, :func:`ganlib.model.discriminator_features`):
 
 Images are uint8 MNIST or model-range floats (N, 28, 28, 1) in [-1, 1]
 (:func:`ganlib.data.to_model_range`).  :func:`train_models` trains one digit's models
-(``scripts/train_anogan.py`` all ten); the ten measured in ``benchmarks/README.md`` (section 7)
+(``scripts/train_anogan.py`` all ten); the ten measured in ``benchmarks/README.md`` (section 8)
 ship with ganlib: :func:`load_anogan` ``(d)``.
 """
 

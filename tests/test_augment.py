@@ -1,0 +1,192 @@
+"""ganlib.apps.augment: few-label subsets, mixed batches, the fixed-budget classifier, fair generators."""
+
+import numpy as np
+import pytest
+
+from ganlib.apps.augment import (class_probabilities, consistent, derived_seed, few_labelled, filtered_pool,
+                                 generated_count, generated_pool, mean_sd, paired_differences, run_cell,
+                                 classifier_accuracy, train_classifier, train_fair_generator, training_batches)
+from ganlib.apps.conditional import ConditionalBatchNorm, is_conditional, make_conditional_generator, sample
+from ganlib.apps.conditional import truncated_noise
+from ganlib.data import to_model_range
+from ganlib.errors import DataError
+from ganlib.trainer import read_history, restore_gan
+
+
+@pytest.fixture(scope="module")
+def label_dependent_generator():
+    """A tiny untrained conditional generator whose output clearly depends on the label."""
+    generator = make_conditional_generator(latent_dim=8, width=4)
+    rng = np.random.default_rng(0)
+    for layer in generator.layers:
+        if isinstance(layer, ConditionalBatchNorm):
+            layer.beta.assign(rng.normal(0, 2, layer.beta.shape))
+    return generator
+
+
+def test_few_labelled_is_balanced_seeded_and_drawn_from_the_set(mnist):
+    images, labels = mnist.train
+    x, y = few_labelled(images, labels, 7, seed=3)
+    assert x.shape == (70, 28, 28) and x.dtype == np.uint8
+    np.testing.assert_array_equal(np.bincount(y, minlength=10), np.full(10, 7))
+    rows = {row.tobytes(): k for row, k in zip(images, labels)}
+    assert all(rows[row.tobytes()] == k for row, k in zip(x, y))  # real images with their own labels
+    assert len({row.tobytes() for row in x}) == 70  # without replacement
+    x_again, y_again = few_labelled(images, labels, 7, seed=3)
+    np.testing.assert_array_equal(x, x_again)
+    np.testing.assert_array_equal(y, y_again)
+    assert not np.array_equal(x, few_labelled(images, labels, 7, seed=4)[0])
+
+
+@pytest.mark.parametrize("per_class, match", [(0, "positive integer"), (2.5, "positive integer"),
+                                              (10**6, "lower per_class")])
+def test_few_labelled_refuses_impossible_requests(mnist, per_class, match):
+    with pytest.raises(DataError, match=match):
+        few_labelled(*mnist.train, per_class, 0)
+
+
+def test_few_labelled_refuses_mismatched_labels(mnist):
+    images, labels = mnist.train
+    with pytest.raises(DataError, match="one label per image"):
+        few_labelled(images, labels[:-1], 5, 0)
+
+
+def test_generated_count_and_its_bounds():
+    assert generated_count(64, 0.5) == 32 and generated_count(64, 0.25) == 16 and generated_count(64, 0.0) == 0
+    for bad in (1.0, -0.1):
+        with pytest.raises(DataError, match="generated_fraction"):
+            generated_count(64, bad)
+    with pytest.raises(DataError, match="no real image"):
+        generated_count(2, 0.9)
+
+
+def test_mixing_ratio_is_honoured_and_generated_images_are_fresh(mnist, label_dependent_generator):
+    images, labels = few_labelled(*mnist.train, 3, 0)
+    real_rows = {row.tobytes(): k for row, k in zip(to_model_range(images), labels)}
+    steps, batch = 6, 16
+    batches = list(training_batches(images, labels, steps=steps, batch_size=batch, seed=1,
+                                    generator=label_dependent_generator, generated_fraction=0.25))
+    assert len(batches) == steps
+    generated = []
+    for x, y, is_generated in batches:
+        assert x.shape == (batch, 28, 28, 1) and y.shape == (batch,)
+        assert is_generated.sum() == 4  # round(0.25 * 16)
+        assert all(real_rows.get(row.tobytes()) == k for row, k in zip(x[~is_generated], y[~is_generated]))
+        assert not any(row.tobytes() in real_rows for row in x[is_generated])
+        generated += [row.tobytes() for row in x[is_generated]]
+    assert len(set(generated)) == steps * 4  # every generated image is used once
+    real_only = list(training_batches(images, labels, steps=steps, batch_size=batch, seed=1))
+    assert all(not mask.any() for _, _, mask in real_only)
+
+
+def test_real_batches_visit_every_image_once_per_pass(mnist):
+    images, labels = few_labelled(*mnist.train, 2, 0)  # 20 images, batches of 10: one pass every 2 steps
+    batches = list(training_batches(images, labels, steps=4, batch_size=10, seed=0))
+    first_pass = np.concatenate([x for x, _, _ in batches[:2]])
+    assert len({row.tobytes() for row in first_pass}) == 20
+
+
+def test_generated_labels_are_the_requested_ones(label_dependent_generator):
+    images, labels = generated_pool(label_dependent_generator, 50, seed=5)
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), np.full(10, 5))
+    z = truncated_noise(50, 8, 5)
+    np.testing.assert_array_equal(images, sample(label_dependent_generator, labels, z))
+    assert not np.array_equal(images, sample(label_dependent_generator, (labels + 1) % 10, z))
+    again, labels_again = generated_pool(label_dependent_generator, 50, seed=5)
+    np.testing.assert_array_equal(again, images)
+    np.testing.assert_array_equal(labels_again, labels)
+
+
+def test_consistent_keeps_exactly_the_confident_requested_class():
+    probabilities = np.array([[0.95, 0.05, 0.0], [0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.05, 0.05, 0.9]])
+    np.testing.assert_array_equal(consistent(probabilities, [0, 0, 1, 2], 0.9), [True, True, False, True])
+    np.testing.assert_array_equal(consistent(probabilities, [1, 1, 1, 1], 0.9), [False, False, False, False])
+    np.testing.assert_array_equal(consistent(probabilities, [1, 1, 1, 1], 0.1), [False, True, True, False])
+    for bad in (0.0, 1.5):
+        with pytest.raises(DataError, match="threshold"):
+            consistent(probabilities, [0, 0, 1, 2], bad)
+    with pytest.raises(DataError, match="one requested label"):
+        consistent(probabilities, [0, 0], 0.9)
+
+
+def pixel_sum_filter(x, training=False):
+    """A stand-in classifier: certain that an image is class (sum of its uint8 pixels) mod 10."""
+    pixels = np.rint((np.asarray(x)[..., 0] + 1.0) * 127.5).astype(np.int64)
+    return 20.0 * np.eye(10)[pixels.sum(axis=(1, 2)) % 10]
+
+
+def test_filtered_pool_keeps_only_accepted_samples_in_equal_classes(label_dependent_generator):
+    images, labels, stats = filtered_pool(label_dependent_generator, pixel_sum_filter, 53, seed=2, chunk=400)
+    assert images.shape == (53, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), [6, 6, 6, 5, 5, 5, 5, 5, 5, 5])
+    np.testing.assert_array_equal(images.astype(np.int64).sum(axis=(1, 2)) % 10, labels)  # each one accepted
+    assert consistent(class_probabilities(pixel_sum_filter, images), labels, 0.9).all()
+    assert len({row.tobytes() for row in images}) == 53
+    assert 0.0 < stats["filter_acceptance"] < 0.5 and stats["filter_drawn"] > 53  # about 1 in 10 accepted
+    again = filtered_pool(label_dependent_generator, pixel_sum_filter, 53, seed=2, chunk=400)
+    np.testing.assert_array_equal(again[0], images)
+    with pytest.raises(DataError, match="lower the threshold"):
+        filtered_pool(label_dependent_generator, lambda x, training=False: np.zeros((len(x), 10)), 20, seed=0,
+                      chunk=50)  # uniform: p = 0.1 < 0.9 for every sample
+
+
+def test_a_given_pool_replaces_the_generator(mnist, label_dependent_generator):
+    images, labels = few_labelled(*mnist.train, 2, 0)
+    pool = generated_pool(label_dependent_generator, 12, seed=9)
+    batches = list(training_batches(images, labels, steps=3, batch_size=8, seed=0, pool=pool, generated_fraction=0.5))
+    np.testing.assert_array_equal(np.concatenate([x[m] for x, _, m in batches]), to_model_range(pool[0]))
+    np.testing.assert_array_equal(np.concatenate([y[m] for _, y, m in batches]), pool[1])
+    with pytest.raises(DataError, match="larger pool"):
+        list(training_batches(images, labels, steps=4, batch_size=8, seed=0, pool=pool, generated_fraction=0.5))
+
+
+def test_classifier_beats_chance_and_is_deterministic(mnist):
+    x, y = few_labelled(*mnist.train, 20, 0)
+    test = (mnist.test[0][:1000], mnist.test[1][:1000])
+    first = train_classifier(x, y, steps=40, batch_size=32, seed=0)
+    accuracy = classifier_accuracy(first, *test)
+    assert accuracy > 0.5  # chance is 0.1
+    second = train_classifier(x, y, steps=40, batch_size=32, seed=0)
+    assert classifier_accuracy(second, *test) == accuracy
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_run_cell_records_the_condition(mnist, label_dependent_generator):
+    test = (mnist.test[0][:200], mnist.test[1][:200])
+    cell = run_cell(mnist.train, test, 2, 0, label_dependent_generator, condition="noise", steps=3, batch_size=8,
+                    generated_fraction=0.25)
+    assert cell["condition"] == "noise" and cell["generated_per_batch"] == 2 and cell["per_class"] == 2
+    assert 0.0 <= cell["accuracy"] <= 1.0 and cell["steps"] == 3
+    real = run_cell(mnist.train, test, 2, 0, steps=3, batch_size=8)
+    assert real["generated_per_batch"] == 0
+    filtered = run_cell(mnist.train, test, 2, 0, label_dependent_generator, steps=3, batch_size=8,
+                        generated_fraction=0.25, filter_threshold=0.01)
+    assert filtered["filter_accuracy"] == real["accuracy"]  # the filter is the real cell's classifier
+    assert filtered["filter_threshold"] == 0.01 and 0.0 < filtered["filter_acceptance"] <= 1.0
+
+
+def test_fair_generator_trains_the_requested_steps_on_the_subset_only(mnist, tmp_path):
+    x, y = few_labelled(*mnist.train, 3, 0)
+    generator = train_fair_generator(x, y, tmp_path / "fair", steps=4, width=4, batch_size=8)
+    assert is_conditional(generator)
+    assert len(read_history(tmp_path / "fair")) == 1  # one epoch ...
+    gan, _ = restore_gan(tmp_path / "fair")
+    assert int(gan.g_optimizer.iterations) == 4  # ... of exactly ``steps`` batches
+    assert (tmp_path / "fair" / "generator.weights.h5").exists()
+
+
+def test_paired_differences_and_mean_sd():
+    cells = [{"per_class": 10, "seed": s, "condition": c, "accuracy": a}
+             for s, c, a in [(0, "real", 0.5), (0, "fair", 0.6), (1, "real", 0.7), (1, "fair", 0.6),
+                             (2, "fair", 0.9)]]
+    differences = paired_differences(cells, "fair")
+    np.testing.assert_allclose(differences[10], [0.1, -0.1])  # seed 2 has no real partner
+    mean, sd = mean_sd(differences[10])
+    assert mean == pytest.approx(0.0) and sd == pytest.approx(np.sqrt(0.02))
+    assert mean_sd([0.3]) == (0.3, 0.0)
+
+
+def test_derived_seeds_differ_by_role():
+    assert derived_seed(0, 1) != derived_seed(0, 2) != derived_seed(1, 2)
+    assert derived_seed(3, 1) == derived_seed(3, 1)
