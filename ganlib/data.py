@@ -96,10 +96,7 @@ def read_mnist_npz(file: str | Path) -> tuple[tuple[np.ndarray, np.ndarray], tup
         ) from None
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
-            raise DataError(
-                f"{file}: x_{split} must be uint8 of shape (N, 28, 28), got {x.dtype} {x.shape}"
-            )
+        check_uint8_digits(x, f"{file}: x_{split}")
         if not np.issubdtype(y.dtype, np.integer) or y.shape != (len(x),):
             raise DataError(
                 f"{file}: y_{split} must be integer labels of shape ({len(x)},), got {y.dtype} {y.shape}"
@@ -154,6 +151,18 @@ def download_mnist(*, allow_download: bool = True) -> Path:
             "of an mnist.npz or use the embedded subset (no path, allow_download=False)"
         ) from None
     return assets.verify_file(file, KERAS_MNIST_SHA256)
+
+
+def check_uint8_digits(images, what: str, fix: str = "", allow_empty: bool = True) -> np.ndarray:
+    """``images`` as an array if it is uint8 of shape (N, 28, 28); else DataError
+    "``what`` must be uint8 of shape (N, 28, 28), got <dtype> <shape>[; ``fix``]".
+    With ``allow_empty=False``, N = 0 is refused too."""
+    images = np.asarray(images)
+    if (images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28)
+            or (not allow_empty and len(images) == 0)):
+        raise DataError(f"{what} must be uint8 of shape (N, 28, 28), got {images.dtype} {images.shape}"
+                        + (f"; {fix}" if fix else ""))
+    return images
 
 
 def to_model_range(images: np.ndarray) -> np.ndarray:

@@ -14,8 +14,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from ganlib.data import IMAGE_SHAPE, to_model_range
-from ganlib.errors import DataError
+from ganlib.data import IMAGE_SHAPE, check_uint8_digits, to_model_range
 
 WEIGHTS = "evaluator.weights.h5"
 FEATURE_LAYER = "features"
@@ -54,12 +53,8 @@ def load_evaluator() -> keras.Sequential:
 
 def as_model_input(images) -> np.ndarray:
     """uint8 digits (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1]; other inputs are refused."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
-        raise DataError(
-            f"expected uint8 digits of shape (N, 28, 28) as `ganlib sample` writes them, got "
-            f"{images.dtype} {images.shape}; convert model outputs with ganlib.data.to_uint8"
-        )
+    images = check_uint8_digits(images, "the digits", "as `ganlib sample` writes them; convert model "
+                                "outputs with ganlib.data.to_uint8", allow_empty=False)
     return to_model_range(images)
 
 

@@ -191,7 +191,7 @@ def test_bad_input_raises_errors_that_say_what_to_do(mnist, tiny):
     with pytest.raises(DataError, match="0..9"):
         split_for_digit(mnist, 11)
     (x_train, y_train), test = mnist
-    with pytest.raises(DataError, match="uint8 MNIST images"):
+    with pytest.raises(DataError, match=r"x_train must be uint8 of shape \(N, 28, 28\).*load_mnist"):
         split_for_digit(((x_train.astype(np.float32), y_train), test), 1)
     with pytest.raises(DataError, match="to_model_range"):
         tiny.encoder_scores(np.zeros((2, 28, 28, 1), np.float32) + 3.0)

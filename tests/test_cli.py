@@ -140,7 +140,7 @@ def test_translate_uses_the_shipped_generators_by_default(mnist, tmp_path):
     "argv, message",
     [
         (["--in", "missing.npy"], "missing.npy does not exist; write one with numpy.save"),
-        (["--in", "{floats}"], "expected uint8 digits of shape (N, 28, 28)"),
+        (["--in", "{floats}"], "the digits must be uint8 of shape (N, 28, 28)"),
         (["--in", "{text}"], "is not a numpy .npy array file"),
         (["--in", "{digits}", "--weights", "{empty}"], "holds no cyclegan-"),
         (["--in", "{digits}", "--out", "x.png"], "--out must name a .npy file"),

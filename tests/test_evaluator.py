@@ -50,7 +50,7 @@ def test_evaluate_command_prints_json(mnist, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content, message", [(None, "does not exist"), ("text", "not a numpy .npy"),
-                                              ("floats", "expected uint8 digits")])
+                                              ("floats", "the digits must be uint8")])
 def test_evaluate_command_rejects_bad_samples(tmp_path, capsys, content, message):
     path = tmp_path / "s.npy"
     if content == "text":

@@ -39,7 +39,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganlib import assets
-from ganlib.data import check_model_images, make_dataset, to_model_range
+from ganlib.data import check_model_images, check_uint8_digits, make_dataset, to_model_range
 from ganlib.errors import CheckpointError, DataError
 from ganlib.metrics import pairwise_sq_distances
 from ganlib.model import discriminator_features, make_discriminator, make_generator
@@ -64,21 +64,14 @@ def check_digit(digit) -> int:
     return int(digit)
 
 
-def _check_uint8_images(images, name: str) -> np.ndarray:
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DataError(f"{name} must be uint8 MNIST images of shape (N, 28, 28), got {images.dtype} {images.shape}; "
-                        "use ganlib.data.load_mnist()")
-    return images
-
-
 def split_for_digit(mnist, digit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The leave-one-digit-out split of ``mnist`` ((x_train, y_train), (x_test, y_test), uint8):
     the training images of every digit but ``digit`` (the normal data, uint8), all test images
     (uint8) and which of them are anomalies (bool: label == ``digit``)."""
     digit = check_digit(digit)
     (x_train, y_train), (x_test, y_test) = mnist
-    x_train, x_test = _check_uint8_images(x_train, "x_train"), _check_uint8_images(x_test, "x_test")
+    fix = "use ganlib.data.load_mnist()"
+    x_train, x_test = check_uint8_digits(x_train, "x_train", fix), check_uint8_digits(x_test, "x_test", fix)
     if len(y_train) != len(x_train) or len(y_test) != len(x_test):
         raise DataError(f"labels do not match images: {len(x_train)} train images, {len(y_train)} labels; "
                         f"{len(x_test)} test images, {len(y_test)} labels")
