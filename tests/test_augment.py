@@ -3,13 +3,17 @@
 import numpy as np
 import pytest
 
-from ganlib.apps.augment import (class_probabilities, consistent, derived_seed, few_labelled, filtered_pool,
-                                 generated_count, generated_pool, mean_sd, paired_differences, run_cell,
-                                 classifier_accuracy, train_classifier, train_fair_generator, training_batches)
+from ganlib.apps.augment import (NamedCodes, class_probabilities, consistent, derived_seed, few_labelled,
+                                 filtered_pool, generated_count, generated_pool, is_infogan, label_agreement,
+                                 mean_sd, name_codes, paired_differences, pseudo_labelled_pool, run_cell, classifier_accuracy,
+                                 train_classifier, train_fair_generator, training_batches, stratified_folds,
+                                 cross_validated_gate)
 from ganlib.apps.conditional import ConditionalBatchNorm, is_conditional, make_conditional_generator, sample
 from ganlib.apps.conditional import truncated_noise
 from ganlib.data import to_model_range
 from ganlib.errors import DataError
+from ganlib.evaluator import load_evaluator
+from ganlib.model import make_generator
 from ganlib.trainer import read_history, restore_gan
 
 
@@ -190,3 +194,100 @@ def test_paired_differences_and_mean_sd():
 def test_derived_seeds_differ_by_role():
     assert derived_seed(0, 1) != derived_seed(0, 2) != derived_seed(1, 2)
     assert derived_seed(3, 1) == derived_seed(3, 1)
+
+
+@pytest.fixture(scope="module")
+def infogan():
+    from ganlib import pretrained
+
+    return pretrained.load("dcgan-mnist")  # InfoGAN: a 10-way code, trained without labels
+
+
+def test_name_codes_turns_the_shipped_infogan_into_a_class_conditional_generator(infogan):
+    assert is_infogan(infogan)
+    code_of_digit, counts = name_codes(infogan, load_evaluator(), n_per_code=100, seed=0)
+    assert sorted(code_of_digit.tolist()) == list(range(10))  # one code per digit
+    assert counts.shape == (10, 10) and counts.sum() == 1000 and (counts.sum(axis=1) == 100).all()
+    kept = counts[code_of_digit, np.arange(10)].sum()
+    assert kept == max(counts[list(p), np.arange(10)].sum() for p in [code_of_digit, np.roll(code_of_digit, 1)])
+    named = NamedCodes(infogan, code_of_digit)
+    # benchmarks/README.md: eight of ten codes draw one digit, two share the 2s and 3s (purity 0.90)
+    assert label_agreement(named, n_per_class=50, seed=1) > 0.85
+    images, labels = generated_pool(named, 40, seed=3)
+    assert images.shape == (40, 28, 28) and images.dtype == np.uint8 and sorted(np.bincount(labels)) == [4] * 10
+    shuffled = NamedCodes(infogan, np.roll(code_of_digit, 1))  # a wrong naming is visible
+    assert label_agreement(shuffled, n_per_class=50, seed=1) < 0.3
+
+
+def test_named_codes_and_name_codes_refuse_what_they_cannot_use(infogan, label_dependent_generator):
+    for bad in ([0] * 10, list(range(9)), list(range(1, 11))):
+        with pytest.raises(DataError, match="its own code value"):
+            NamedCodes(infogan, bad)
+    with pytest.raises(DataError, match="--codes 10"):
+        name_codes(make_generator(latent_dim=8, width=4), load_evaluator())  # no categorical code
+    with pytest.raises(DataError, match="at least 10 code values"):
+        name_codes(make_generator(latent_dim=8, width=4, codes=5), load_evaluator())
+    assert not is_infogan(label_dependent_generator) and not is_infogan(make_generator(latent_dim=8, width=4))
+
+
+def test_run_cell_names_an_infogan_with_the_cells_own_classifier(mnist, infogan):
+    test = (mnist.test[0][:200], mnist.test[1][:200])
+    cell = run_cell(mnist.train, test, 2, 0, infogan, steps=3, batch_size=8)
+    assert sorted(cell["code_of_digit"]) == list(range(10)) and 0.0 <= cell["naming_agreement"] <= 1.0
+    assert 0.0 <= cell["label_agreement"] <= 1.0 and cell["generated_per_batch"] == 4
+    real = run_cell(mnist.train, test, 2, 0, steps=3, batch_size=8)
+    assert cell["filter_accuracy"] == real["accuracy"]  # named by the real cell's classifier
+
+
+def test_self_training_pool_takes_only_confident_unlabelled_images_in_equal_classes(mnist):
+    images = mnist.train[0][:3000]
+    pool, labels, stats = pseudo_labelled_pool(pixel_sum_filter, images, 45, seed=1)
+    assert pool.shape == (45, 28, 28) and pool.dtype == np.uint8
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), [5] * 5 + [4] * 5)
+    np.testing.assert_array_equal(pool.astype(np.int64).sum(axis=(1, 2)) % 10, labels)  # the classifier's labels
+    assert {row.tobytes() for row in pool} <= {row.tobytes() for row in images}  # real images, each once
+    assert len({row.tobytes() for row in pool}) == 45 and stats["filter_acceptance"] == 1.0
+    np.testing.assert_array_equal(pseudo_labelled_pool(pixel_sum_filter, images, 45, seed=1)[0], pool)
+    uniform = lambda x, training=False: np.zeros((len(x), 10))  # noqa: E731  p = 0.1 everywhere
+    with pytest.raises(DataError, match="lower the threshold"):
+        pseudo_labelled_pool(uniform, images, 20, seed=0)
+
+
+def test_run_cell_self_training_uses_the_real_classifier_and_refuses_two_sources(mnist, label_dependent_generator):
+    test = (mnist.test[0][:200], mnist.test[1][:200])
+    cell = run_cell(mnist.train, test, 20, 0, steps=60, batch_size=16, generated_fraction=0.25, filter_threshold=0.2,
+                    unlabelled=mnist.train[0])
+    real = run_cell(mnist.train, test, 20, 0, steps=60, batch_size=16)
+    assert cell["filter_accuracy"] == real["accuracy"] and cell["generated_per_batch"] == 4
+    assert len(cell["confident_per_class"]) == 10
+    with pytest.raises(DataError, match="not both"):
+        run_cell(mnist.train, test, 2, 0, label_dependent_generator, steps=3, batch_size=8,
+                 unlabelled=mnist.train[0][:100])
+
+
+def test_stratified_folds_deal_every_class_evenly_and_refuse_too_many_folds():
+    labels = np.repeat(np.arange(10), 7)
+    fold_of = stratified_folds(labels, 3, seed=0)
+    for k in range(10):
+        assert sorted(np.bincount(fold_of[labels == k], minlength=3)) == [2, 2, 3]
+    np.testing.assert_array_equal(stratified_folds(labels, 3, seed=0), fold_of)
+    assert not np.array_equal(stratified_folds(labels, 3, seed=1), fold_of)
+    with pytest.raises(DataError, match="use fewer folds"):
+        stratified_folds(labels, 8, seed=0)
+    with pytest.raises(DataError, match="folds must be an integer >= 2"):
+        stratified_folds(labels, 1, seed=0)
+
+
+def test_the_gate_refuses_a_generator_of_wrong_labels(mnist, infogan):
+    """An InfoGAN named with every digit shifted by one teaches wrong labels: cross-validation
+    on the few labels must catch it, and a gated cell then trains on real images only."""
+    images, labels = few_labelled(*mnist.train, 10, 0)
+    good = name_codes(infogan, load_evaluator())[0]
+    wrong = NamedCodes(infogan, np.roll(good, 1))
+    gate = cross_validated_gate(images, labels, 0, wrong, folds=2, steps=60, batch_size=32)
+    assert gate["augment"] is False and gate["gate_augmented_accuracy"] < gate["gate_real_accuracy"]
+    assert gate["gate_folds"] == 2 and 0.0 <= gate["gate_real_accuracy"] <= 1.0
+    test = (mnist.test[0][:300], mnist.test[1][:300])
+    cell = run_cell(mnist.train, test, 10, 0, wrong, steps=60, batch_size=32, gate_folds=2)
+    real = run_cell(mnist.train, test, 10, 0, steps=60, batch_size=32)
+    assert cell["augment"] is False and cell["generated_per_batch"] == 0 and cell["accuracy"] == real["accuracy"]

@@ -57,17 +57,25 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlib.apps.conditional import CLASSES, ConditionalTrainer, class_samples, sample, truncated_noise
+from scipy.optimize import linear_sum_assignment
+
+from ganlib.apps.conditional import CLASSES, ConditionalTrainer, is_conditional, sample, truncated_noise
 from ganlib.data import to_model_range
 from ganlib.errors import DataError
 from ganlib.evaluator import make_evaluator
+from ganlib.latent import category_values, code_layout
+from ganlib.trainer import sample as sample_unconditional
 
 DEFAULT_STEPS = 300  # about 35-90 s a classifier on 2 shared CPU cores (benchmarks/README.md, "Data augmentation ...")
 DEFAULT_BATCH = 64
 DEFAULT_FRACTION = 0.5
 LEARNING_RATE = 1e-3
 EVAL_BATCH = 1000
-BATCH_STREAM, NOISE_STREAM = 1, 2  # seed roles besides the subset's: real batch order, generated noise
+BATCH_STREAM, NOISE_STREAM, NAMING_STREAM = 1, 2, 3  # seed roles besides the subset's: real batch order,
+# generated noise, the noise that names an InfoGAN's codes
+GATE_STREAM = 4  # seed role: the gate's folds
+DEFAULT_GATE_FOLDS = 5
+NAMING_SAMPLES = 100  # samples per code value read by the few-label classifier to name the codes
 DEFAULT_FILTER_THRESHOLD = 0.9  # consistency filtering: keep p(requested | x) >= this (fixed in advance)
 FILTERED_FRACTION = 0.2  # the mixing fraction of the filtered condition (fixed in advance)
 MAX_FILTER_ROUNDS = 60
@@ -114,13 +122,81 @@ def generated_count(batch_size: int, generated_fraction: float) -> int:
     return n_gen
 
 
+class NamedCodes:
+    """An InfoGAN generator (trained without labels) used as a class-conditional one.
+
+    Digit ``k`` is drawn with the categorical code set to ``code_of_digit[k]``
+    (:func:`ganlib.latent.category_values`); the rest of the noise is as given.  The naming
+    comes from :func:`name_codes`.  Call it as ``named(labels, z)`` -> uint8 (N, 28, 28).
+    """
+
+    def __init__(self, generator, code_of_digit):
+        categories = code_layout(generator)["categories"]
+        code_of_digit = np.asarray(code_of_digit)
+        if (code_of_digit.shape != (CLASSES,) or not np.issubdtype(code_of_digit.dtype, np.integer)
+                or len(set(code_of_digit.tolist())) != CLASSES or code_of_digit.min() < 0
+                or code_of_digit.max() >= categories):
+            raise DataError(f"code_of_digit must give each of the {CLASSES} digits its own code value in "
+                            f"0..{categories - 1}, got {code_of_digit.tolist()}; use name_codes")
+        self.generator, self.code_of_digit = generator, code_of_digit.astype(np.int64)
+        self.latent_dim = int(generator.input_shape[-1])
+        self._values = category_values(categories).astype(np.float32)
+
+    def __call__(self, labels, z) -> np.ndarray:
+        labels, z = np.asarray(labels), np.array(z, dtype=np.float32)
+        if labels.shape != (len(z),) or (len(labels) and (labels.min() < 0 or labels.max() >= CLASSES)):
+            raise DataError(f"need one label in 0..{CLASSES - 1} per latent vector: labels {labels.shape}, z {z.shape}")
+        z[:, 0] = self._values[self.code_of_digit[labels]]
+        return sample_unconditional(self.generator, z)
+
+
+def is_infogan(generator) -> bool:
+    """True for an unconditional generator with a categorical code (``ganlib train --codes K``)."""
+    return (not isinstance(generator, NamedCodes) and not is_conditional(generator)
+            and code_layout(generator)["categories"] > 0)
+
+
+def name_codes(generator, classifier, n_per_code: int = NAMING_SAMPLES, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Name an InfoGAN's code values with a classifier: which code draws which digit.
+
+    ``n_per_code`` samples of every code value (noise from ``seed``) are read by ``classifier``
+    (logits; in the augmentation protocol, the one trained on the few labels, so naming costs no
+    extra label).  ``counts[c, k]`` is how many of code ``c``'s samples it reads as digit ``k``;
+    the naming is the one-to-one assignment of digits to codes with the largest total count
+    (the Hungarian method, ``scipy.optimize.linear_sum_assignment``).  Returns
+    ``(code_of_digit, counts)``.  Raises DataError for a generator with fewer code values than digits.
+    """
+    categories = code_layout(generator)["categories"] if not is_conditional(generator) else 0
+    if categories < CLASSES:
+        raise DataError(f"naming codes needs an InfoGAN generator with at least {CLASSES} code values, this one has "
+                        f"{categories}; train one with `ganlib train --codes {CLASSES}` or use dcgan-mnist")
+    codes = np.repeat(np.arange(categories), n_per_code)
+    z = truncated_noise(len(codes), int(generator.input_shape[-1]), seed)
+    z[:, 0] = category_values(categories)[codes]
+    read = class_probabilities(classifier, sample_unconditional(generator, z)).argmax(1)
+    counts = np.zeros((categories, CLASSES), dtype=np.int64)
+    np.add.at(counts, (codes, read), 1)
+    code_rows, digits = linear_sum_assignment(-counts)
+    code_of_digit = np.empty(CLASSES, dtype=np.int64)
+    code_of_digit[digits] = code_rows
+    return code_of_digit, counts
+
+
+def drawer(generator):
+    """``(draw, latent_dim)``: ``draw(labels, z)`` -> uint8 digits of the requested classes, for a
+    conditional generator or a :class:`NamedCodes` InfoGAN."""
+    if isinstance(generator, NamedCodes):
+        return generator, generator.latent_dim
+    return (lambda labels, z: sample(generator, labels, z)), int(generator.input_shape[0][-1])
+
+
 def generated_pool(generator, n: int, seed: int, truncation: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``n`` generated digits (uint8) with their requested labels, classes in equal numbers (to
     within one), in a shuffled order; noise and order from ``seed``."""
+    draw, latent_dim = drawer(generator)
     labels = np.arange(n, dtype=np.int32) % CLASSES
     np.random.default_rng(seed).shuffle(labels)
-    z = truncated_noise(n, generator.input_shape[0][-1], seed, truncation)
-    return sample(generator, labels, z), labels
+    return draw(labels, truncated_noise(n, latent_dim, seed, truncation)), labels
 
 
 def class_probabilities(model, images) -> np.ndarray:
@@ -154,6 +230,7 @@ def filtered_pool(generator, filter_model, n: int, seed: int, threshold: float =
     what they lack (divided by their acceptance so far); noise of round ``r`` from
     ``derived_seed(seed, 100 + r)``.  Raises DataError, naming the fix, when a class is still
     short after :data:`MAX_FILTER_ROUNDS` rounds."""
+    draw, latent_dim = drawer(generator)
     quota = np.bincount(np.arange(n) % CLASSES, minlength=CLASSES)
     kept = [[] for _ in range(CLASSES)]
     drawn, accepted = np.zeros(CLASSES, np.int64), np.zeros(CLASSES, np.int64)
@@ -165,8 +242,7 @@ def filtered_pool(generator, filter_model, n: int, seed: int, threshold: float =
         want = np.ceil(missing / rate).astype(int) * (missing > 0)
         want = np.maximum(1, np.floor(want * min(1.0, chunk / want.sum()))).astype(int) * (missing > 0)
         labels = np.repeat(np.arange(CLASSES, dtype=np.int32), want)
-        z = truncated_noise(len(labels), generator.input_shape[0][-1], derived_seed(seed, 100 + round_), truncation)
-        images = sample(generator, labels, z)
+        images = draw(labels, truncated_noise(len(labels), latent_dim, derived_seed(seed, 100 + round_), truncation))
         keep = consistent(class_probabilities(filter_model, images), labels, threshold)
         np.add.at(drawn, labels, 1)
         np.add.at(accepted, labels[keep], 1)
@@ -184,6 +260,34 @@ def filtered_pool(generator, filter_model, n: int, seed: int, threshold: float =
              "filter_acceptance": float(accepted.sum() / drawn.sum()),
              "filter_acceptance_per_class": np.round(accepted / np.maximum(drawn, 1), 4).tolist()}
     return images[order], labels[order], stats
+
+
+def pseudo_labelled_pool(classifier, images, n: int, seed: int,
+                         threshold: float = DEFAULT_FILTER_THRESHOLD) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Self-training's pool, the baseline without a generator: ``n`` of the *unlabelled* uint8
+    ``images``, labelled by ``classifier`` where it is confident (largest class probability
+    ``>= threshold``), classes in equal numbers (to within one), drawn at random with ``seed``
+    and shuffled; and the acceptance statistics.  Raises DataError, naming the fix, when a class
+    has too few confident images."""
+    if not 0.0 < threshold <= 1.0:
+        raise DataError(f"filter threshold must lie in (0, 1] (a probability), got {threshold!r}")
+    probabilities = class_probabilities(classifier, images)
+    labels, confidence = probabilities.argmax(1), probabilities.max(1)
+    quota = np.bincount(np.arange(n) % CLASSES, minlength=CLASSES)
+    rng = np.random.default_rng(seed)
+    chosen, confident_per_class = [], []
+    for k in range(CLASSES):
+        members = np.flatnonzero((labels == k) & (confidence >= threshold))
+        confident_per_class.append(len(members))
+        if len(members) < quota[k]:
+            raise DataError(f"only {len(members)} unlabelled images are confidently class {k}, fewer than the "
+                            f"{quota[k]} needed; lower the threshold or the pool size (steps, fraction)")
+        chosen.append(rng.choice(members, quota[k], replace=False))
+    chosen = rng.permutation(np.concatenate(chosen))
+    stats = {"filter_threshold": float(threshold), "filter_drawn": int(len(images)),
+             "filter_acceptance": float(np.mean(confidence >= threshold)),
+             "confident_per_class": confident_per_class}
+    return np.asarray(images)[chosen], labels[chosen].astype(np.int32), stats
 
 
 def real_batch_indices(count: int, steps: int, per_batch: int, seed: int) -> np.ndarray:
@@ -286,41 +390,144 @@ def train_fair_generator(images, labels, out_dir, *, steps: int, width: int = 16
 
 def label_agreement(generator, n_per_class: int = 100, seed: int = 0) -> float:
     """Share of ``n_per_class`` samples per class that the shipped evaluator classifies as the
-    class requested (:func:`~ganlib.apps.conditional.class_samples`; 1.0 for a perfect generator)."""
+    class requested (1.0 for a perfect generator); a conditional generator or :class:`NamedCodes`."""
     from ganlib.evaluator import features_and_probabilities
 
-    images, labels = class_samples(generator, n_per_class, seed)
-    _, probabilities = features_and_probabilities(images)
+    draw, latent_dim = drawer(generator)
+    labels = np.repeat(np.arange(CLASSES, dtype=np.int32), n_per_class)
+    _, probabilities = features_and_probabilities(draw(labels, truncated_noise(len(labels), latent_dim, seed)))
     return float(np.mean(probabilities.argmax(1) == labels))
+
+
+def train_condition(images, labels, seed: int, generator=None, *, steps: int = DEFAULT_STEPS,
+                    batch_size: int = DEFAULT_BATCH, generated_fraction: float = DEFAULT_FRACTION,
+                    truncation: float | None = None, filter_threshold: float | None = None, unlabelled=None,
+                    filter_model=None) -> tuple[keras.Model, dict]:
+    """The classifier of one condition, trained on the labelled uint8 ``images`` and ``labels``;
+    returns ``(model, extra)``, ``extra`` holding what the condition measured on the way.
+
+    * no ``generator`` and no ``unlabelled``: the ``real`` classifier;
+    * a conditional ``generator``: a ``generated_fraction`` of each batch from it; with
+      ``filter_threshold``, consistency-filtered (:func:`filtered_pool`) by the ``real``
+      classifier of the same images and seed (``filter_model`` if given, else trained here);
+    * an InfoGAN ``generator`` (:func:`is_infogan`, trained without labels): first named by that
+      ``real`` classifier (:func:`name_codes`; ``code_of_digit``, ``naming_agreement`` and the
+      evaluator's :func:`label_agreement` are recorded), then drawn from as :class:`NamedCodes`;
+    * ``unlabelled`` uint8 images instead of a generator: *self-training*, the baseline without
+      a GAN: the share is drawn from ``unlabelled`` pseudo-labelled by the ``real`` classifier
+      (:func:`pseudo_labelled_pool`, at ``filter_threshold``, default
+      :data:`DEFAULT_FILTER_THRESHOLD`).
+    """
+    if unlabelled is not None and generator is not None:
+        raise DataError("give either a generator or unlabelled images, not both")
+    pool, extra = None, {}
+    needs_filter = unlabelled is not None or (generator is not None
+                                              and (filter_threshold is not None or is_infogan(generator)))
+    if needs_filter and filter_model is None:
+        filter_model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed)
+    if generator is not None and is_infogan(generator):
+        code_of_digit, counts = name_codes(generator, filter_model, seed=derived_seed(seed, NAMING_STREAM))
+        generator = NamedCodes(generator, code_of_digit)
+        extra.update(code_of_digit=code_of_digit.tolist(),
+                     naming_agreement=float(counts[code_of_digit, np.arange(CLASSES)].sum() / counts.sum()),
+                     label_agreement=label_agreement(generator))
+    pool_size = steps * generated_count(batch_size, generated_fraction)
+    if generator is not None and filter_threshold is not None:
+        *pool, stats = filtered_pool(generator, filter_model, pool_size, derived_seed(seed, NOISE_STREAM),
+                                     filter_threshold, truncation)
+        extra.update(stats)
+    if unlabelled is not None:
+        *pool, stats = pseudo_labelled_pool(filter_model, unlabelled, pool_size, derived_seed(seed, NOISE_STREAM),
+                                            filter_threshold or DEFAULT_FILTER_THRESHOLD)
+        extra.update(stats)
+    model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed, generator=generator,
+                             generated_fraction=generated_fraction, truncation=truncation, pool=pool)
+    return model, extra
+
+
+def stratified_folds(labels, folds: int, seed: int) -> np.ndarray:
+    """Fold number (0..folds-1) of every labelled image: each class's images in a seeded random
+    order dealt out in turn, so every fold holds each class in near-equal numbers."""
+    labels = np.asarray(labels)
+    if not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise DataError(f"folds must be an integer >= 2, got {folds!r}")
+    smallest = np.bincount(labels).min() if len(labels) else 0
+    if smallest < folds:
+        raise DataError(f"{folds} folds need at least {folds} labelled images of every class, the smallest class has "
+                        f"{smallest}; use fewer folds")
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(labels), dtype=np.int64)
+    for k in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == k))
+        fold_of[members] = np.arange(len(members)) % folds
+    return fold_of
+
+
+def cross_validated_gate(images, labels, seed: int, generator=None, *, folds: int = DEFAULT_GATE_FOLDS,
+                         unlabelled=None, **condition) -> dict:
+    """Should this condition be used?  Decided on the few labelled images alone.
+
+    ``folds``-fold cross-validation (:func:`stratified_folds`): for each fold, the ``real``
+    classifier and the condition's (:func:`train_condition`, the real one as its filter) are
+    trained on the other folds and scored on this one.  The rule, fixed before it was measured:
+    **augment only if the augmented classifiers classify strictly more held-out images
+    correctly** (a tie keeps the real images alone).  Returns the two cross-validated
+    accuracies and ``augment`` (bool).
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    fold_of = stratified_folds(labels, folds, derived_seed(seed, GATE_STREAM))
+    correct = {"real": 0, "augmented": 0}
+    for fold in range(folds):
+        fit, held = fold_of != fold, fold_of == fold
+        real = train_classifier(images[fit], labels[fit], steps=condition.get("steps", DEFAULT_STEPS),
+                                batch_size=condition.get("batch_size", DEFAULT_BATCH), seed=seed)
+        augmented, _ = train_condition(images[fit], labels[fit], seed, generator, unlabelled=unlabelled,
+                                       filter_model=real, **condition)
+        for name, model in (("real", real), ("augmented", augmented)):
+            correct[name] += round(classifier_accuracy(model, images[held], labels[held]) * held.sum())
+    return {"gate_folds": int(folds), "gate_real_accuracy": correct["real"] / len(labels),
+            "gate_augmented_accuracy": correct["augmented"] / len(labels),
+            "augment": bool(correct["augmented"] > correct["real"])}
 
 
 def run_cell(train, test, per_class: int, seed: int, generator=None, *, condition: str | None = None,
              steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH,
              generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None,
-             filter_threshold: float | None = None) -> dict:
-    """One cell: :func:`few_labelled` ``(train, per_class, seed)``, a classifier trained with or
-    without ``generator``, its accuracy on ``test``.  ``train`` and ``test`` are
-    (uint8 images, labels) pairs.  With ``filter_threshold`` the generated images are
-    consistency-filtered (module docstring) by the ``real`` classifier of the same cell, trained
-    first; its test accuracy is recorded as ``filter_accuracy`` (it equals the ``real`` cell's).
-    Returns the settings, ``accuracy``, ``seconds`` (filter included) and the filter's statistics."""
+             filter_threshold: float | None = None, unlabelled=None, gate_folds: int | None = None) -> dict:
+    """One cell: :func:`few_labelled` ``(train, per_class, seed)``, the condition's classifier
+    (:func:`train_condition`), its accuracy on ``test``.  ``train`` and ``test`` are (uint8
+    images, labels) pairs.  When the condition needs the ``real`` classifier (a filter, an
+    InfoGAN's naming, self-training), its test accuracy is recorded as ``filter_accuracy`` (it
+    equals the ``real`` cell's).  With ``gate_folds`` the condition is first put to
+    :func:`cross_validated_gate` on the few labelled images; if the gate says no, the cell trains
+    the ``real`` classifier (``augment`` false in the record).  Returns the settings,
+    ``accuracy``, ``seconds`` (everything included) and what the condition measured."""
     images, labels = few_labelled(*train, per_class, seed)
     start = time.perf_counter()
-    pool, extra = None, {}
-    if generator is not None and filter_threshold is not None:
+    settings = dict(steps=steps, batch_size=batch_size, generated_fraction=generated_fraction, truncation=truncation,
+                    filter_threshold=filter_threshold)
+    augmented = generator is not None or unlabelled is not None
+    extra = {}
+    if augmented and gate_folds is not None:
+        extra = cross_validated_gate(images, labels, seed, generator, folds=gate_folds, unlabelled=unlabelled,
+                                     **settings)
+        augmented = extra["augment"]
+    filter_model = None
+    if augmented and (unlabelled is not None or filter_threshold is not None or is_infogan(generator)):
         filter_model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed)
         extra["filter_accuracy"] = classifier_accuracy(filter_model, *test)
-        *pool, stats = filtered_pool(generator, filter_model, steps * generated_count(batch_size, generated_fraction),
-                                     derived_seed(seed, NOISE_STREAM), filter_threshold, truncation)
-        extra.update(stats)
-    model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed, generator=generator,
-                             generated_fraction=generated_fraction, truncation=truncation, pool=pool)
+    if augmented:
+        model, measured = train_condition(images, labels, seed, generator, unlabelled=unlabelled,
+                                          filter_model=filter_model, **settings)
+        extra.update(measured)
+    else:
+        model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed)
     accuracy = classifier_accuracy(model, *test)
     return {**extra, "per_class": int(per_class), "seed": int(seed),
-            "condition": condition or ("real" if generator is None else "generated"),
+            "condition": condition or ("real" if not augmented else "generated"),
             "accuracy": accuracy, "steps": int(steps), "batch_size": int(batch_size),
-            "generated_fraction": 0.0 if generator is None else float(generated_fraction),
-            "generated_per_batch": 0 if generator is None else generated_count(batch_size, generated_fraction),
+            "generated_fraction": float(generated_fraction) if augmented else 0.0,
+            "generated_per_batch": generated_count(batch_size, generated_fraction) if augmented else 0,
             "truncation": truncation, "seconds": round(time.perf_counter() - start, 2)}
 
 
@@ -340,7 +547,8 @@ def mean_sd(values) -> tuple[float, float]:
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-__all__ = ["few_labelled", "generated_count", "generated_pool", "class_probabilities", "consistent", "filtered_pool",
-           "real_batch_indices", "training_batches",
-           "train_classifier", "classifier_accuracy", "train_fair_generator", "label_agreement", "run_cell",
-           "paired_differences", "mean_sd", "derived_seed", "DEFAULT_FILTER_THRESHOLD", "FILTERED_FRACTION"]
+__all__ = ["few_labelled", "generated_count", "NamedCodes", "is_infogan", "name_codes", "drawer", "generated_pool",
+           "pseudo_labelled_pool", "class_probabilities", "consistent", "filtered_pool", "real_batch_indices",
+           "training_batches", "train_classifier", "train_condition", "stratified_folds", "cross_validated_gate",
+           "classifier_accuracy", "train_fair_generator", "label_agreement", "run_cell", "paired_differences",
+           "mean_sd", "derived_seed", "DEFAULT_FILTER_THRESHOLD", "FILTERED_FRACTION", "DEFAULT_GATE_FOLDS"]
