@@ -291,3 +291,28 @@ def test_the_gate_refuses_a_generator_of_wrong_labels(mnist, infogan):
     cell = run_cell(mnist.train, test, 10, 0, wrong, steps=60, batch_size=32, gate_folds=2)
     real = run_cell(mnist.train, test, 10, 0, steps=60, batch_size=32)
     assert cell["augment"] is False and cell["generated_per_batch"] == 0 and cell["accuracy"] == real["accuracy"]
+
+
+def test_the_books_augmentation_record_is_what_its_cells_give():
+    """book/records/augmentation.json: its table and rows are recomputed from its cells, every gated
+    cell followed the gate's rule, and every filter was the real cell's classifier."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("augmentation_benchmark", root / "benchmarks" / "augmentation.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    record = json.loads((root / "book" / "records" / "augmentation.json").read_text())
+    rows = benchmark.summary_rows(record["cells"])
+    assert json.loads(json.dumps(rows)) == record["rows"] and benchmark.markdown_table(rows) == record["table"]
+    real = {(c["per_class"], c["seed"]): c["accuracy"] for c in record["cells"] if c["condition"] == "real"}
+    assert len(real) == 10
+    for cell in record["cells"]:
+        if "gate_folds" in cell:
+            assert cell["augment"] == (cell["gate_augmented_accuracy"] > cell["gate_real_accuracy"])
+            if not cell["augment"]:
+                assert cell["accuracy"] == real[(cell["per_class"], cell["seed"])]
+        if "filter_accuracy" in cell:
+            assert cell["filter_accuracy"] == real[(cell["per_class"], cell["seed"])]

@@ -42,8 +42,21 @@ running it.  Measured: it halves the regression at that fraction but does not re
 
 Which generator is fair matters.  A generator trained on all 60,000 *labelled* MNIST images
 (the shipped ``cgan-mnist``) has seen labels the classifier is denied: it is an **oracle**
-and its result an upper bound, not a gain from augmentation.  The fair protocol trains the
-conditional GAN only on the same few labelled images (:func:`train_fair_generator`).
+and its result an upper bound, not a gain from augmentation.  Two generators are fair:
+
+* a conditional GAN trained only on the same few labelled images (:func:`train_fair_generator`);
+* an **InfoGAN trained on the unlabelled images** (the shipped ``dcgan-mnist``: 60,000 training
+  images, no label; its 10-way categorical code took the digit class), the semi-supervised
+  setting of few labels and many unlabelled images.  Its code values are named digits by the
+  cell's ``real`` classifier (:func:`name_codes`, :class:`NamedCodes`), so it uses no label
+  beyond the few.  The baseline without a GAN for the same setting is **self-training**: the
+  unlabelled real images, labelled by the same classifier where it is confident
+  (:func:`pseudo_labelled_pool`).
+
+A condition may also be **gated** (:func:`cross_validated_gate`): cross-validation on the few
+labelled images decides whether to augment at all, so a generator that does not help there is
+not used.
+
 Results are read per seed as paired differences ``accuracy(augmented) - accuracy(real)``
 (same subset, same initial weights), reported as mean +- sample standard deviation.
 """
