@@ -174,9 +174,9 @@ def test_translate_returns_uint8_and_refuses_bad_input(tiny_generators, mnist):
     assert out.dtype == np.uint8 and out.shape == (5, 28, 28)
     back = translate(out, "uci_to_mnist", tiny_generators)
     assert back.dtype == np.uint8 and back.shape == (5, 28, 28)
-    with pytest.raises(DataError, match="uint8 digits of shape"):
+    with pytest.raises(DataError, match=r"the digits must be uint8 of shape \(N, 28, 28\)"):
         translate(mnist.test[0][:5].astype(np.float32), "mnist_to_uci", tiny_generators)
-    with pytest.raises(DataError, match="uint8 digits of shape"):
+    with pytest.raises(DataError, match=r"the digits must be uint8 of shape \(N, 28, 28\)"):
         translate(np.zeros((2, 8, 8), np.uint8), "uci_to_mnist", tiny_generators)
     with pytest.raises(DataError, match="choose one of"):
         translate(mnist.test[0][:5], "mnist_to_svhn", tiny_generators)
