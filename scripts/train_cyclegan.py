@@ -1,11 +1,13 @@
 """Train the MNIST <-> UCI digits CycleGAN (:mod:`ganlib.apps.cyclegan`), resumably.
 
-    PYTHONPATH=. python scripts/train_cyclegan.py --out runs/cyclegan --epochs 30 [--resume]
+    PYTHONPATH=. python scripts/train_cyclegan.py --out runs/cyclegan --epochs 30 [--resume] [--semantic 1]
 
 MNIST comes from ``--data`` (default: ``$GANLIB_MNIST``, Keras' cache, else the embedded
 10,000-image training subset); the UCI digits from scikit-learn (training split of
 :func:`ganlib.apps.cyclegan.load_uci_digits`, seed 0).  Only training images are used, and no
-labels.  A checkpoint of the whole model is written every epoch; the same command with
+labels, except with ``--semantic W``: then a classifier per domain is trained on that domain's
+training labels and the semantic-consistency loss (weight W) asks each to read the other
+domain's translations as the source's label (:mod:`ganlib.apps.cyclegan`).  A checkpoint of the whole model is written every epoch; the same command with
 ``--resume`` continues up to ``--epochs`` in total, on exactly the batches an uninterrupted run
 would see.  After each epoch it prints a progress check on 500 *training* images per domain
 (the test images are kept for ``benchmarks/cyclegan_quality.py``): how often the other domain's
@@ -63,6 +65,8 @@ def main() -> None:
     parser.add_argument("--critic-width", type=int, default=DEFAULT_CRITIC_WIDTH)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the UCI images")
+    parser.add_argument("--semantic", type=float, default=0.0,
+                        help="weight of the semantic-consistency loss (0: plain CycleGAN, label-free)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
@@ -71,7 +75,8 @@ def main() -> None:
     trainer = CycleGANTrainer(mnist.train[0], uci.train[0], out_dir=args.out, batch_size=args.batch_size,
                               steps_per_epoch=args.steps_per_epoch, seed=args.seed, width=args.width,
                               blocks=args.blocks, critic_width=args.critic_width, resume=args.resume, keep=None,
-                              callbacks=[LabelCheck(mnist.train, uci.train)], verbose=2)
+                              callbacks=[LabelCheck(mnist.train, uci.train)], semantic_weight=args.semantic,
+                              mnist_labels=mnist.train[1], uci_labels=uci.train[1], verbose=2)
     print(f"MNIST from {mnist.source}; {uci.source}; start at epoch {done}, target {args.epochs}; "
           f"config {trainer.config}", flush=True)
     trainer.train(max(0, args.epochs - trainer.epoch))

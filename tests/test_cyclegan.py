@@ -8,8 +8,9 @@ import tensorflow as tf
 from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, CycleGANTrainer, bilinear_matrix,
                                   example_rows, generator_name, load_generators, load_uci_digits, lsgan_critic_loss,
                                   lsgan_generator_loss, make_patch_critic, make_translator, measure,
-                                  reconstruction_loss, restore_cyclegan, save_generators, train_uci_classifier,
-                                  train_uci_cnn, translate, upsample_uci)
+                                  reconstruction_loss, restore_cyclegan, save_generators, semantic_loss,
+                                  train_mnist_knn, train_uci_classifier, train_uci_cnn, translate, upsample_uci)
+from ganlib.evaluator import make_evaluator
 from ganlib.data import MNIST, to_model_range
 from ganlib.errors import CheckpointError, DataError
 from ganlib.trainer import StepHistory, read_history
@@ -214,6 +215,11 @@ def test_measure_with_identity_translators(mnist, uci):
     assert report["reader_accuracy"]["uci_reader_on_uci_test"] > 0.97
     assert report["reader_accuracy"]["mnist_evaluator_on_mnist_test"] > 0.97
     assert report["test_images"] == {"mnist": 300, "uci": 540}
+    knn = train_mnist_knn(*mnist.train)
+    assert (knn(small_mnist.test[0]) == small_mnist.test[1]).mean() > 0.9  # another family, still a good reader
+    by_knn = measure(generators, small_mnist, uci, read_mnist=knn)
+    assert by_knn["label_preservation"]["uci_to_mnist"] == by_knn["untranslated_baseline"]["uci_read_by_mnist_evaluator"]
+    assert by_knn["label_preservation"]["mnist_to_uci"] == report["label_preservation"]["mnist_to_uci"]
 
 
 def test_uci_readers_read_uci_digits(uci):
@@ -231,3 +237,59 @@ def test_example_rows(tiny_generators, mnist, uci):
     np.testing.assert_array_equal(rows[4:8], translate(mnist.test[0][:4], "mnist_to_uci", tiny_generators))
     with pytest.raises(DataError, match="as many"):
         example_rows(tiny_generators, mnist.test[0][:4], uci.test[0][:3])
+
+
+def cross_entropy(logits, labels):
+    logits = np.asarray(logits, np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(labels)), labels].mean()
+
+
+def test_semantic_loss_is_the_two_cross_entropies():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(5, 10)).astype(np.float32), rng.normal(size=(5, 10)).astype(np.float32)
+    la, lb = rng.integers(0, 10, 5), rng.integers(0, 10, 5)
+    np.testing.assert_allclose(float(semantic_loss(a, la, b, lb)), cross_entropy(a, la) + cross_entropy(b, lb),
+                               rtol=1e-5)
+    sure = 50.0 * np.eye(10, dtype=np.float32)[la]  # a classifier certain of the source's label: no loss
+    assert float(semantic_loss(sure, la, sure, la)) < 1e-6
+
+
+def test_semantic_term_reads_translations_with_the_other_domains_classifier():
+    keras.utils.set_random_seed(0)
+    f_mnist, f_uci = make_evaluator(), make_evaluator()
+    model = CycleGAN(**TINY, semantic_weight=2.0, classifiers=(f_mnist, f_uci))
+    assert not f_mnist.trainable and not f_uci.trainable and "semantic" in model.trackers
+    rng = np.random.default_rng(2)
+    x, y = (rng.uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32) for _ in range(2))
+    fake_y, fake_x = np.asarray(model.mnist_to_uci(x)), np.asarray(model.uci_to_mnist(y))
+    terms = model.generator_losses(x, y, fake_y, fake_x)
+    expected = 2.0 * (cross_entropy(f_uci(fake_y), np.asarray(f_mnist(x)).argmax(1))
+                      + cross_entropy(f_mnist(fake_x), np.asarray(f_uci(y)).argmax(1)))
+    np.testing.assert_allclose(float(terms["semantic"]), expected, rtol=1e-4)
+    assert "semantic" not in CycleGAN(**TINY).generator_losses(x, y, fake_y, fake_x)
+    with pytest.raises(ValueError, match="semantic_weight must be >= 0"):
+        CycleGAN(**TINY, semantic_weight=-1.0)
+
+
+def test_semantic_run_keeps_its_classifiers_frozen_and_resumes_them(mnist, uci, tmp_path):
+    data = (mnist.train[0][:200], uci.train[0][:100])
+    labels = {"mnist_labels": mnist.train[1][:200], "uci_labels": uci.train[1][:100]}
+    settings = {"seed": 2, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0, "semantic_weight": 1.0, **TINY}
+    with pytest.raises(DataError, match="pass mnist_labels and uci_labels"):
+        CycleGANTrainer(*data, out_dir=tmp_path / "none", **settings)
+    trainer = CycleGANTrainer(*data, out_dir=tmp_path / "run", **settings, **labels)
+    before = [w.copy() for w in trainer.model.classifier_uci.get_weights()]
+    history = trainer.train(1).history
+    assert np.isfinite(history["semantic"]).all() and history["semantic"][0] > 0
+    for a, b in zip(before, trainer.model.classifier_uci.get_weights()):
+        np.testing.assert_array_equal(a, b)  # frozen: only the translators and critics learn
+    assert read_history(tmp_path / "run")[0]["semantic"] > 0
+    restored, epoch = restore_cyclegan(tmp_path / "run")
+    assert epoch == 1 and restored.semantic_weight == 1.0
+    for a, b in zip(restored.classifier_mnist.get_weights(), trainer.model.classifier_mnist.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    resumed = CycleGANTrainer(*data, out_dir=tmp_path / "run", resume=True, **settings, **labels)
+    for a, b in zip(resumed.model.get_weights(), trainer.model.get_weights()):
+        np.testing.assert_array_equal(a, b)

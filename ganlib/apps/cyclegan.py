@@ -20,6 +20,14 @@ images in [-1, 1], means over batch and pixels (or patches), and lambda = 10:
   (both :func:`reconstruction_loss`);
 * the generators minimise ``L_adv(G) + L_adv(F) + L_cyc + L_id``; each critic its own ``L_D``.
 
+Optionally (``semantic_weight > 0``), a **semantic-consistency** term in the manner of CyCADA
+(Hoffman et al. 2018): two frozen digit classifiers, ``f_X`` trained on labelled MNIST and
+``f_Y`` on labelled UCI digits (:func:`train_digit_network`), and
+``L_sem = w [CE(f_Y(G(x)), argmax f_X(x)) + CE(f_X(F(y)), argmax f_Y(y))]``: each domain's own
+classifier labels the source image, the other domain's reads the translation.  Training images
+still come unpaired and unlabelled; the labels enter only through the two classifiers, so this
+variant is no longer label-free.  Measure it with readers that are not these two networks.
+
 :class:`CycleGAN` is a ``keras.Model`` whose ``train_step`` makes one generator update (both
 generators) and then one critic update (both critics, on the fakes of that step), so ``fit()``
 gives progress bars, callbacks and checkpoints.  Unlike the paper, batches hold 32 images, not
@@ -60,6 +68,7 @@ UCI_BOX = 20  # MNIST's digits were scaled into a 20x20 box centred in 28x28; th
 UCI_TEST_FRACTION = 0.3
 UCI_CNN_EPOCHS = 30
 METRIC_NAMES = ("g_loss", "adversarial", "cycle", "identity", "d_mnist", "d_uci")
+SEMANTIC_MNIST_EPOCHS = 5  # the semantic loss's MNIST classifier (the UCI one trains UCI_CNN_EPOCHS)
 
 
 # --- the UCI domain -------------------------------------------------------------------------
@@ -190,6 +199,13 @@ def reconstruction_loss(x, x_rebuilt, y, y_rebuilt, weight: float):
     return weight * (ops.mean(ops.abs(x_rebuilt - x)) + ops.mean(ops.abs(y_rebuilt - y)))
 
 
+def semantic_loss(logits_on_fake_y, labels_of_x, logits_on_fake_x, labels_of_y):
+    """``CE(f_Y(G(x)), label(x)) + CE(f_X(F(y)), label(y))``, mean sparse cross-entropies from logits:
+    the other domain's classifier must read a translation as the source image's label."""
+    return (ops.mean(keras.losses.sparse_categorical_crossentropy(labels_of_x, logits_on_fake_y, from_logits=True))
+            + ops.mean(keras.losses.sparse_categorical_crossentropy(labels_of_y, logits_on_fake_x, from_logits=True)))
+
+
 # --- the model ------------------------------------------------------------------------------
 
 class CycleGAN(keras.Model):
@@ -203,21 +219,32 @@ class CycleGAN(keras.Model):
        step 1 (before G's and F's update).
 
     Tracked metrics: ``g_loss`` (the generators' total), its parts ``adversarial``, ``cycle``,
-    ``identity`` (weighted), and the critics' losses ``d_mnist`` and ``d_uci``.  Calling the
-    model translates MNIST to UCI.
+    ``identity`` (weighted; and ``semantic`` with ``semantic_weight > 0``, its two frozen
+    ``classifiers`` (MNIST, UCI) given or, to be restored, built untrained), and the critics'
+    losses ``d_mnist`` and ``d_uci``.  Calling the model translates MNIST to UCI.
     """
 
     def __init__(self, width: int = DEFAULT_WIDTH, blocks: int = DEFAULT_BLOCKS,
                  critic_width: int = DEFAULT_CRITIC_WIDTH, cycle_weight: float = CYCLE_WEIGHT,
-                 identity_weight: float | None = None, **kwargs):
+                 identity_weight: float | None = None, semantic_weight: float = 0.0, classifiers=None, **kwargs):
         super().__init__(**kwargs)
+        self.semantic_weight = float(semantic_weight)
+        if self.semantic_weight < 0:
+            raise ValueError(f"semantic_weight must be >= 0, got {semantic_weight!r}")
+        if self.semantic_weight and classifiers is None:
+            classifiers = (make_evaluator(), make_evaluator())  # weights to come from a checkpoint
+        self.classifier_mnist, self.classifier_uci = classifiers if self.semantic_weight else (None, None)
+        for classifier in (self.classifier_mnist, self.classifier_uci):
+            if classifier is not None:
+                classifier.trainable = False
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = IDENTITY_SHARE * self.cycle_weight if identity_weight is None else float(identity_weight)
         self.mnist_to_uci = make_translator(width, blocks, name="mnist_to_uci")
         self.uci_to_mnist = make_translator(width, blocks, name="uci_to_mnist")
         self.critic_mnist = make_patch_critic(critic_width, name="critic_mnist")
         self.critic_uci = make_patch_critic(critic_width, name="critic_uci")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        names = METRIC_NAMES + (("semantic",) if self.semantic_weight else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
@@ -257,7 +284,12 @@ class CycleGAN(keras.Model):
                                     y, self.mnist_to_uci(fake_x, training=True), self.cycle_weight)
         identity = reconstruction_loss(x, self.uci_to_mnist(x, training=True),
                                        y, self.mnist_to_uci(y, training=True), self.identity_weight)
-        return {"adversarial": adversarial, "cycle": cycle, "identity": identity}
+        terms = {"adversarial": adversarial, "cycle": cycle, "identity": identity}
+        if self.semantic_weight:
+            terms["semantic"] = self.semantic_weight * semantic_loss(
+                self.classifier_uci(fake_y, training=False), ops.argmax(self.classifier_mnist(x, training=False), -1),
+                self.classifier_mnist(fake_x, training=False), ops.argmax(self.classifier_uci(y, training=False), -1))
+        return terms
 
     def critic_losses(self, x, y, fake_y, fake_x) -> dict:
         """``d_mnist = L_D_X`` (MNIST ``x`` real, ``fake_x`` fake) and ``d_uci = L_D_Y``."""
@@ -274,7 +306,7 @@ class CycleGAN(keras.Model):
             fake_y = self.mnist_to_uci(x, training=True)
             fake_x = self.uci_to_mnist(y, training=True)
             g_terms = self.generator_losses(x, y, fake_y, fake_x)
-            g_loss = g_terms["adversarial"] + g_terms["cycle"] + g_terms["identity"]
+            g_loss = sum(g_terms.values())
         g_vars = self.g_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
 
@@ -362,9 +394,12 @@ class CycleGANTrainer:
     def __init__(self, mnist_images, uci_images, *, out_dir, batch_size: int = DEFAULT_BATCH_SIZE,
                  steps_per_epoch: int | None = None, seed: int = 0, width: int = DEFAULT_WIDTH,
                  blocks: int = DEFAULT_BLOCKS, critic_width: int = DEFAULT_CRITIC_WIDTH, resume: bool = False,
-                 keep: int | None = 2, callbacks=(),
-                 verbose: int | str = "auto"):
+                 keep: int | None = 2, callbacks=(), semantic_weight: float = 0.0, mnist_labels=None,
+                 uci_labels=None, verbose: int | str = "auto"):
         self.mnist_images, self.uci_images = mnist_images, uci_images
+        if semantic_weight and (mnist_labels is None or uci_labels is None):
+            raise DataError("the semantic loss trains a classifier per domain: pass mnist_labels and uci_labels "
+                            "(script: the labels are read from the same files), or semantic_weight=0")
         self.out_dir = Path(out_dir)
         self.steps_per_epoch = steps_per_epoch or min(len(mnist_images), len(uci_images)) // batch_size
         if self.steps_per_epoch < 1:
@@ -374,12 +409,19 @@ class CycleGANTrainer:
                        "steps_per_epoch": self.steps_per_epoch, "width": width, "blocks": blocks,
                        "critic_width": critic_width,
                        "cycle_weight": CYCLE_WEIGHT, "identity_weight": IDENTITY_SHARE * CYCLE_WEIGHT}
+        if semantic_weight:
+            self.config.update(semantic_weight=float(semantic_weight), classifier_seed=int(seed) + 1,
+                               classifier_epochs=[SEMANTIC_MNIST_EPOCHS, UCI_CNN_EPOCHS])
         self.verbose = verbose
+        state = read_checkpoint_state(self.out_dir)
+        classifiers = None
+        if semantic_weight and state is None:  # a resumed run restores them from its checkpoint
+            classifiers = (train_digit_network(mnist_images, mnist_labels, int(seed) + 1, SEMANTIC_MNIST_EPOCHS),
+                           train_digit_network(uci_images, uci_labels, int(seed) + 1, UCI_CNN_EPOCHS))
         keras.utils.set_random_seed(int(seed))
-        self.model = CycleGAN(width, blocks, critic_width)
+        self.model = CycleGAN(width, blocks, critic_width, semantic_weight=semantic_weight, classifiers=classifiers)
         self.model.compile()
         self.epoch = 0
-        state = read_checkpoint_state(self.out_dir)
         if state is not None and not resume:
             raise CheckpointError(f"{self.out_dir} already holds a run (epoch {state['epoch']}); pass resume=True "
                                   "(script: --resume) to continue it, or choose another output directory")
@@ -424,7 +466,7 @@ def restore_cyclegan(directory, epoch: int | None = None) -> tuple[CycleGAN, int
         raise CheckpointError(f"{directory} holds no CycleGAN run (no checkpoint.json written by CycleGANTrainer)")
     config = state["config"]
     model = CycleGAN(config["width"], config["blocks"], config.get("critic_width", DEFAULT_CRITIC_WIDTH),
-                     config["cycle_weight"], config["identity_weight"])
+                     config["cycle_weight"], config["identity_weight"], config.get("semantic_weight", 0.0))
     model.compile()
     if epoch is None:
         return model, load_checkpoint(model, directory)
@@ -452,11 +494,22 @@ def train_uci_classifier(images, labels):
     return lambda digits: svm.predict(uci_features(digits)).astype(np.int64)
 
 
-def train_uci_cnn(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS):
-    """A second UCI-domain reader: the MNIST evaluator's network (:func:`ganlib.evaluator.make_evaluator`)
-    trained from scratch on the UCI digits given, with the usual digit augmentation (random rotations
-    up to 10 degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64; about a minute on
-    2 cores.  Returns a function: uint8 digits -> labels."""
+def train_mnist_knn(images, labels, k: int = 3):
+    """An MNIST-domain reader of another family than the networks: ``k``-nearest neighbours on
+    :func:`uci_features` (2x2-pooled pixels) of the uint8 digits given.  Returns a function: uint8
+    digits -> labels.  For translations trained with the semantic loss, whose classifiers share
+    the evaluator's architecture."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    knn = KNeighborsClassifier(n_neighbors=k).fit(uci_features(images), np.asarray(labels))
+    return lambda digits: knn.predict(uci_features(digits)).astype(np.int64)
+
+
+def train_digit_network(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS) -> keras.Model:
+    """The MNIST evaluator's network (:func:`ganlib.evaluator.make_evaluator`) trained from scratch
+    on the uint8 digits given, with the usual digit augmentation (random rotations up to 10
+    degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64.  Returns the network
+    (logits), frozen (``trainable = False``)."""
     keras.utils.set_random_seed(seed)
     network = make_evaluator()
     augmented = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10 / 360, seed=seed),
@@ -465,6 +518,14 @@ def train_uci_cnn(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS):
     augmented.compile(optimizer=keras.optimizers.Adam(1e-3),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     augmented.fit(as_model_input(images), np.asarray(labels), epochs=epochs, batch_size=64, verbose=0)
+    network.trainable = False
+    return network
+
+
+def train_uci_cnn(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS):
+    """A second UCI-domain reader: :func:`train_digit_network` on the UCI digits given; about a
+    minute on 2 cores.  Returns a function: uint8 digits -> labels."""
+    network = train_digit_network(images, labels, seed, epochs)
     return lambda digits: network.predict(as_model_input(digits), batch_size=1000, verbose=0).argmax(axis=1)
 
 
@@ -482,18 +543,19 @@ def cycle_error(images, direction: str, generators: dict | None = None) -> float
     return float(np.mean(np.abs(rebuilt.astype(np.float64) - np.asarray(images, np.float64))) / 255.0)
 
 
-def measure(generators: dict, mnist: MNIST, uci: MNIST, read_uci=None) -> dict:
+def measure(generators: dict, mnist: MNIST, uci: MNIST, read_uci=None, read_mnist=None) -> dict:
     """Label preservation and cycle error of ``generators`` on held-out images, both directions.
 
     Label preservation: the share of test images of one domain whose translation the other
-    domain's reader labels as the source image's label.  MNIST side: the shipped evaluator; UCI
-    side: ``read_uci`` (uint8 digits -> labels; default :func:`train_uci_classifier` fitted on
-    ``uci``'s training split).  Also reported: each reader's accuracy on its own domain's test
+    domain's reader labels as the source image's label.  MNIST side: ``read_mnist`` (uint8 digits
+    -> labels; default the shipped evaluator, :func:`mnist_labels`); UCI side: ``read_uci``
+    (default :func:`train_uci_classifier` fitted on ``uci``'s training split).  Also reported: each reader's accuracy on its own domain's test
     images, and how often it labels the *untranslated* test images of the other domain right
     (the baseline a translation should beat).
     """
     (mnist_test, mnist_test_labels), (uci_test, uci_test_labels) = mnist.test, uci.test
     read_uci = read_uci or train_uci_classifier(*uci.train)
+    read_mnist = read_mnist or mnist_labels
     to_uci, to_mnist = translate(mnist_test, "mnist_to_uci", generators), translate(uci_test, "uci_to_mnist", generators)
 
     def share(predicted, truth):
@@ -501,13 +563,13 @@ def measure(generators: dict, mnist: MNIST, uci: MNIST, read_uci=None) -> dict:
 
     return {
         "label_preservation": {"mnist_to_uci": share(read_uci(to_uci), mnist_test_labels),
-                               "uci_to_mnist": share(mnist_labels(to_mnist), uci_test_labels)},
+                               "uci_to_mnist": share(read_mnist(to_mnist), uci_test_labels)},
         "untranslated_baseline": {"mnist_read_by_uci_reader": share(read_uci(mnist_test), mnist_test_labels),
-                                  "uci_read_by_mnist_evaluator": share(mnist_labels(uci_test), uci_test_labels)},
+                                  "uci_read_by_mnist_evaluator": share(read_mnist(uci_test), uci_test_labels)},
         "cycle_l1": {"mnist": cycle_error(mnist_test, "mnist_to_uci", generators),
                      "uci": cycle_error(uci_test, "uci_to_mnist", generators)},
         "reader_accuracy": {"uci_reader_on_uci_test": share(read_uci(uci_test), uci_test_labels),
-                            "mnist_evaluator_on_mnist_test": share(mnist_labels(mnist_test), mnist_test_labels)},
+                            "mnist_evaluator_on_mnist_test": share(read_mnist(mnist_test), mnist_test_labels)},
         "test_images": {"mnist": len(mnist_test), "uci": len(uci_test)},
     }
 
@@ -528,4 +590,4 @@ def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
 __all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "upsample_uci", "load_uci_digits", "make_translator", "make_patch_critic",
            "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "CycleGAN", "CycleGANTrainer",
            "translate", "save_generators", "load_generators", "restore_cyclegan", "train_uci_classifier",
-           "train_uci_cnn", "measure", "example_rows"]
+           "train_uci_cnn", "train_mnist_knn", "train_digit_network", "semantic_loss", "measure", "example_rows"]
