@@ -222,12 +222,17 @@ def class_probabilities(model, images) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def check_threshold(threshold: float) -> None:
+    """DataError unless a filter ``threshold`` is a probability in (0, 1]."""
+    if not 0.0 < threshold <= 1.0:
+        raise DataError(f"filter threshold must lie in (0, 1] (a probability), got {threshold!r}")
+
+
 def consistent(probabilities, requested, threshold: float = DEFAULT_FILTER_THRESHOLD) -> np.ndarray:
     """Boolean mask: ``probabilities[i, requested[i]] >= threshold`` (the filter's confidence that
     generated image ``i`` is the class it was requested as)."""
     probabilities, requested = np.asarray(probabilities), np.asarray(requested)
-    if not 0.0 < threshold <= 1.0:
-        raise DataError(f"filter threshold must lie in (0, 1] (a probability), got {threshold!r}")
+    check_threshold(threshold)
     if probabilities.ndim != 2 or requested.shape != (len(probabilities),):
         raise DataError(f"need one requested label per row of probabilities: {probabilities.shape} and "
                         f"{requested.shape}")
@@ -282,8 +287,7 @@ def pseudo_labelled_pool(classifier, images, n: int, seed: int,
     ``>= threshold``), classes in equal numbers (to within one), drawn at random with ``seed``
     and shuffled; and the acceptance statistics.  Raises DataError, naming the fix, when a class
     has too few confident images."""
-    if not 0.0 < threshold <= 1.0:
-        raise DataError(f"filter threshold must lie in (0, 1] (a probability), got {threshold!r}")
+    check_threshold(threshold)
     probabilities = class_probabilities(classifier, images)
     labels, confidence = probabilities.argmax(1), probabilities.max(1)
     quota = np.bincount(np.arange(n) % CLASSES, minlength=CLASSES)
@@ -412,6 +416,13 @@ def label_agreement(generator, n_per_class: int = 100, seed: int = 0) -> float:
     return float(np.mean(probabilities.argmax(1) == labels))
 
 
+def needs_real_classifier(generator, filter_threshold, unlabelled) -> bool:
+    """Whether a condition uses the ``real`` classifier of its cell: to filter generated digits,
+    to name an InfoGAN's codes, or to pseudo-label ``unlabelled`` images."""
+    return unlabelled is not None or (generator is not None
+                                      and (filter_threshold is not None or is_infogan(generator)))
+
+
 def train_condition(images, labels, seed: int, generator=None, *, steps: int = DEFAULT_STEPS,
                     batch_size: int = DEFAULT_BATCH, generated_fraction: float = DEFAULT_FRACTION,
                     truncation: float | None = None, filter_threshold: float | None = None, unlabelled=None,
@@ -434,9 +445,7 @@ def train_condition(images, labels, seed: int, generator=None, *, steps: int = D
     if unlabelled is not None and generator is not None:
         raise DataError("give either a generator or unlabelled images, not both")
     pool, extra = None, {}
-    needs_filter = unlabelled is not None or (generator is not None
-                                              and (filter_threshold is not None or is_infogan(generator)))
-    if needs_filter and filter_model is None:
+    if needs_real_classifier(generator, filter_threshold, unlabelled) and filter_model is None:
         filter_model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed)
     if generator is not None and is_infogan(generator):
         code_of_digit, counts = name_codes(generator, filter_model, seed=derived_seed(seed, NAMING_STREAM))
@@ -526,7 +535,7 @@ def run_cell(train, test, per_class: int, seed: int, generator=None, *, conditio
                                      **settings)
         augmented = extra["augment"]
     filter_model = None
-    if augmented and (unlabelled is not None or filter_threshold is not None or is_infogan(generator)):
+    if augmented and needs_real_classifier(generator, filter_threshold, unlabelled):
         filter_model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed)
         extra["filter_accuracy"] = classifier_accuracy(filter_model, *test)
     if augmented:
