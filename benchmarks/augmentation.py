@@ -102,12 +102,13 @@ def fair_generator(args, train, per_class: int, seed: int):
 
 
 def condition_name(condition: str, fraction: float, truncation: float | None, threshold: float | None = None,
-                   gate: int | None = None) -> str:
+                   gate: int | None = None, margin: float = 0.0) -> str:
     """``condition``, with the mixing ratio, truncation, filter and gate appended when they are not the defaults."""
     changes = ([f"fraction {fraction:g}"] if fraction != DEFAULT_FRACTION else []) + \
               ([f"truncation {truncation:g}"] if truncation is not None else []) + \
               ([f"filtered {threshold:g}"] if threshold is not None else []) + \
-              ([f"gated, {gate} folds"] if gate is not None else [])
+              ([f"gated, {gate} folds"] if gate is not None else []) + \
+              ([f"margin {100 * margin:g}%"] if gate is not None and margin else [])
     return f"{condition} ({', '.join(changes)})" if changes and condition != "real" else condition
 
 
@@ -118,7 +119,7 @@ def run_grid(args, cells: list[dict]) -> None:
     for condition in args.conditions:
         for per_class in args.per_class:
             for seed in args.seeds:
-                name = condition_name(condition, args.fraction, args.truncation, args.filter, args.gate)
+                name = condition_name(condition, args.fraction, args.truncation, args.filter, args.gate, args.gate_margin)
                 if (per_class, seed, name) in done:
                     continue
                 extra, generator = {}, None
@@ -139,7 +140,8 @@ def run_grid(args, cells: list[dict]) -> None:
                 cell = {**run_cell(mnist.train, mnist.test, per_class, seed, generator, condition=name,
                                    steps=args.steps, generated_fraction=args.fraction, truncation=args.truncation,
                                    filter_threshold=args.filter if condition != "real" else None,
-                                   unlabelled=unlabelled, gate_folds=args.gate if condition != "real" else None),
+                                   unlabelled=unlabelled, gate_folds=args.gate if condition != "real" else None,
+                                   gate_margin=args.gate_margin),
                         **extra}
                 append_cell(args.results, cell)
                 cells.append(cell)
@@ -210,6 +212,9 @@ def main() -> None:
                         help="consistency-filter generated images at this confidence (e.g. 0.9)")
     parser.add_argument("--gate", type=int, default=None, metavar="FOLDS",
                         help="augment only if FOLDS-fold cross-validation on the few labels says it helps")
+    parser.add_argument("--gate-margin", type=float, default=0.0, metavar="SHARE",
+                        help="with --gate: augment only if at least this share of the labelled images (at least "
+                             "one) more is right in cross-validation, e.g. 0.01")
     parser.add_argument("--infogan-model", default="dcgan-mnist",
                         help="the infogan condition: a shipped InfoGAN (categorical code, trained without labels)")
     parser.add_argument("--fair-steps", type=int, default=1000)

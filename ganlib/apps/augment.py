@@ -486,16 +486,20 @@ def stratified_folds(labels, folds: int, seed: int) -> np.ndarray:
 
 
 def cross_validated_gate(images, labels, seed: int, generator=None, *, folds: int = DEFAULT_GATE_FOLDS,
-                         unlabelled=None, **condition) -> dict:
+                         margin: float = 0.0, unlabelled=None, **condition) -> dict:
     """Should this condition be used?  Decided on the few labelled images alone.
 
     ``folds``-fold cross-validation (:func:`stratified_folds`): for each fold, the ``real``
     classifier and the condition's (:func:`train_condition`, the real one as its filter) are
     trained on the other folds and scored on this one.  The rule, fixed before it was measured:
     **augment only if the augmented classifiers classify strictly more held-out images
-    correctly** (a tie keeps the real images alone).  Returns the two cross-validated
-    accuracies and ``augment`` (bool).
+    correctly** (a tie keeps the real images alone).  With a ``margin`` (a share of the labelled
+    images, e.g. 0.01) they must get at least ``max(1, ceil(margin * N))`` more right.  Returns
+    the two cross-validated accuracies, the images needed and ``augment`` (bool).
     """
+    if not 0.0 <= margin < 1.0:
+        raise DataError(f"the gate's margin is a share of the labelled images in [0, 1), got {margin!r}; "
+                        "0.01 asks for 1% of them more right in cross-validation")
     images, labels = np.asarray(images), np.asarray(labels)
     fold_of = stratified_folds(labels, folds, derived_seed(seed, GATE_STREAM))
     correct = {"real": 0, "augmented": 0}
@@ -507,21 +511,24 @@ def cross_validated_gate(images, labels, seed: int, generator=None, *, folds: in
                                        filter_model=real, **condition)
         for name, model in (("real", real), ("augmented", augmented)):
             correct[name] += round(classifier_accuracy(model, images[held], labels[held]) * held.sum())
-    return {"gate_folds": int(folds), "gate_real_accuracy": correct["real"] / len(labels),
+    needed = max(1, math.ceil(margin * len(labels)))
+    return {"gate_folds": int(folds), "gate_margin": float(margin), "gate_images_needed": needed,
+            "gate_real_accuracy": correct["real"] / len(labels),
             "gate_augmented_accuracy": correct["augmented"] / len(labels),
-            "augment": bool(correct["augmented"] > correct["real"])}
+            "augment": bool(correct["augmented"] - correct["real"] >= needed)}
 
 
 def run_cell(train, test, per_class: int, seed: int, generator=None, *, condition: str | None = None,
              steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH,
              generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None,
-             filter_threshold: float | None = None, unlabelled=None, gate_folds: int | None = None) -> dict:
+             filter_threshold: float | None = None, unlabelled=None, gate_folds: int | None = None,
+             gate_margin: float = 0.0) -> dict:
     """One cell: :func:`few_labelled` ``(train, per_class, seed)``, the condition's classifier
     (:func:`train_condition`), its accuracy on ``test``.  ``train`` and ``test`` are (uint8
     images, labels) pairs.  When the condition needs the ``real`` classifier (a filter, an
     InfoGAN's naming, self-training), its test accuracy is recorded as ``filter_accuracy`` (it
     equals the ``real`` cell's).  With ``gate_folds`` the condition is first put to
-    :func:`cross_validated_gate` on the few labelled images; if the gate says no, the cell trains
+    :func:`cross_validated_gate` (with ``gate_margin``) on the few labelled images; if the gate says no, the cell trains
     the ``real`` classifier (``augment`` false in the record).  Returns the settings,
     ``accuracy``, ``seconds`` (everything included) and what the condition measured."""
     images, labels = few_labelled(*train, per_class, seed)
@@ -531,8 +538,8 @@ def run_cell(train, test, per_class: int, seed: int, generator=None, *, conditio
     augmented = generator is not None or unlabelled is not None
     extra = {}
     if augmented and gate_folds is not None:
-        extra = cross_validated_gate(images, labels, seed, generator, folds=gate_folds, unlabelled=unlabelled,
-                                     **settings)
+        extra = cross_validated_gate(images, labels, seed, generator, folds=gate_folds, margin=gate_margin,
+                                     unlabelled=unlabelled, **settings)
         augmented = extra["augment"]
     filter_model = None
     if augmented and needs_real_classifier(generator, filter_threshold, unlabelled):
