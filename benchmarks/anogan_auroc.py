@@ -6,9 +6,12 @@
 For each held-out digit d: the models (the shipped ``load_anogan(d)`` by default, or the runs
 of ``scripts/train_anogan.py`` under ``--runs``) score a fixed subset of the MNIST *test* set,
 ``--anomalies`` images of digit d and ``--normals`` others, drawn with ``--seed``.  Scores:
-AnoGAN (latent inversion, ``--steps`` Adam steps), f-AnoGAN (the encoder's izi_f score), the
-mean squared pixel distance to the 5 nearest normal training images (kNN) and the
-reconstruction error of a 32-component PCA fitted to the normal training images.  With
+AnoGAN (latent inversion, ``--steps`` Adam steps), f-AnoGAN (the encoder's izi_f score, and
+its two residuals as angles), the
+angle in D's features to the 5 nearest normal training images (and, as its control, the same
+with an untrained D of the same architecture, seeded), the mean squared pixel distance to the 5
+nearest normal training images (kNN), the angle to them in pixel space, and the reconstruction
+error of a 32-component PCA fitted to the normal training images.  With
 ``--runs DIR --wait`` it scores each digit as soon as its training has finished.  Prints a
 markdown table of AUROCs and seconds per image, and writes them as JSON with ``--json``.
 """
@@ -27,8 +30,9 @@ tf = import_tensorflow_quietly()
 
 import numpy as np  # noqa: E402
 
-from ganlib.apps.anogan import (DIGITS, SCORE_NAMES, auroc, auroc_table, encoder_record, fit_pca, invert_latent, knn_score,  # noqa: E402
-                                load_anogan, load_run, pca_score, scoring_subset, split_for_digit, timed)
+from ganlib.apps.anogan import (DIGITS, SCORE_NAMES, auroc, auroc_table, cosine_knn_score, encoder_record,  # noqa: E402
+                                feature_knn_score, fit_pca, invert_latent, knn_score, load_anogan, load_run, pca_score,
+                                scoring_subset, split_for_digit, timed)
 from ganlib.data import read_mnist_npz, to_model_range  # noqa: E402
 
 SCORES = tuple(SCORE_NAMES)
@@ -44,11 +48,20 @@ def measure_digit(mnist, digit: int, args) -> dict:
     (_, anogan, _), anogan_seconds = timed(invert_latent, models.generator, models.features, images,
                                            steps=args.steps, learning_rate=args.learning_rate, seed=args.seed)
     encoder, encoder_seconds = timed(models.encoder_scores, images)
+    angles, angles_seconds = timed(models.encoder_scores, images, angles=True)
+    d_knn, d_knn_seconds = timed(models.feature_knn_scores, images, normal, 5)
     knn, knn_seconds = timed(knn_score, images, normal, 5)
+    cosine, cosine_seconds = timed(cosine_knn_score, images, normal, 5)
     pca, fit_seconds = timed(fit_pca, normal, 32, args.seed)
     linear, pca_seconds = timed(pca_score, pca, images)
-    scores = {"anogan": anogan, "f-anogan": encoder, "knn": knn, "pca": linear}
-    seconds = {"anogan": anogan_seconds, "f-anogan": encoder_seconds, "knn": knn_seconds, "pca": pca_seconds}
+    tf.keras.utils.set_random_seed(args.seed)
+    untrained = tf.keras.models.clone_model(models.features)  # D's architecture, fresh (seeded) weights
+    random_knn, random_seconds = timed(feature_knn_score, untrained, images, normal, 5)
+    scores = {"anogan": anogan, "f-anogan": encoder, "f-anogan-angles": angles, "d-knn": d_knn, "knn": knn,
+              "cosine-knn": cosine, "pca": linear, "untrained-d-knn": random_knn}
+    seconds = {"anogan": anogan_seconds, "f-anogan": encoder_seconds, "f-anogan-angles": angles_seconds,
+               "d-knn": d_knn_seconds, "knn": knn_seconds, "cosine-knn": cosine_seconds, "pca": pca_seconds,
+               "untrained-d-knn": random_seconds}
     return {"digit": digit, "images": len(images), "anomalies": int(labels.sum()),
             "auroc": {name: round(auroc(scores[name], labels), 4) for name in SCORES},
             "ms_per_image": {name: round(1000 * seconds[name] / len(images), 3) for name in SCORES},

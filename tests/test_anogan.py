@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ganlib.apps.anogan import (AnoGANModels, anogan_loss, auroc, auroc_table, build_models, check_digit,
-                                encoder_record, encoder_scores, fit_pca, invert_latent, izi_f_loss, knn_score,
+                                cosine_knn_score, encoder_record, encoder_scores, feature_knn_score, izi_f_angles, fit_pca, invert_latent, izi_f_loss, knn_score,
                                 load_anogan, load_run, pack_weights, pca_score, scoring_subset, shipped_settings,
                                 split_for_digit, train_encoder, train_models, unpack_weights)
 from ganlib.data import to_model_range
@@ -73,6 +73,17 @@ def test_izi_f_loss_closed_form():
     np.testing.assert_allclose(np.asarray(izi_f_loss(x, g, fx, fg, kappa=2.0)), [0.5 + 2 * 5 / 3, 0.125], rtol=1e-6)
 
 
+def test_izi_f_angles_closed_form_and_blind_to_amount_of_ink():
+    x = np.full((2, 28, 28, 1), -1.0, np.float32)
+    r = x.copy()
+    x[0, 5, 5], r[0, 5, 6] = 1.0, 1.0          # image 0: its ink moved one pixel: orthogonal, |u - v|^2 = 2
+    x[1, 5, 5:7], r[1, 5, 5:7] = 1.0, 0.0      # image 1: the same strokes at half the ink: angle 0
+    fx = np.array([[1.0, 0.0], [3.0, 4.0]], np.float32)
+    fr = np.array([[0.0, 2.0], [6.0, 8.0]], np.float32)   # orthogonal (2), parallel (0)
+    np.testing.assert_allclose(izi_f_angles(x, r, fx, fr), [4.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(izi_f_loss(x[1:], r[1:], fx[1:], fx[1:]), [2 / 784], rtol=1e-5)  # but izi_f is not 0
+
+
 def test_knn_and_pca_scores_closed_form():
     normal = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
     queries = np.array([[0.0, 1.0], [1.0, 0.0]])
@@ -84,6 +95,41 @@ def test_knn_and_pca_scores_closed_form():
     np.testing.assert_allclose(pca_score(pca, np.array([[0.5, 1.0], [2.0, -1.0]])), [0.0, 5.0], atol=1e-6)
     with pytest.raises(DataError, match="k must be"):
         knn_score(queries, normal, k=4)
+
+
+def test_cosine_knn_score_closed_form_and_blind_to_amount_of_ink():
+    normal = np.array([[200, 0], [100, 100]], np.uint8)
+    queries = np.array([[0, 50], [10, 0]], np.uint8)
+    # unit ink vectors: normal (1, 0) and (1, 1)/sqrt2; queries (0, 1) and (1, 0)
+    # query 0: |.|^2 = 2 and 2 - sqrt2; query 1: 0 and 2 - sqrt2
+    np.testing.assert_allclose(cosine_knn_score(queries, normal, k=1), [2 - np.sqrt(2), 0.0], rtol=1e-6)
+    np.testing.assert_allclose(cosine_knn_score(queries, normal, k=2), [(4 - np.sqrt(2)) / 2, (2 - np.sqrt(2)) / 2],
+                               rtol=1e-6)
+    rng = np.random.default_rng(0)
+    digits = rng.integers(0, 128, (6, 28, 28), dtype=np.uint8)
+    darker = (digits * 2).astype(np.uint8)
+    np.testing.assert_allclose(cosine_knn_score(darker, digits, k=1), 0.0, atol=1e-6)
+    # model range: the same directions as the uint8 images they come from
+    np.testing.assert_allclose(cosine_knn_score(to_model_range(digits), to_model_range(digits[::-1]), k=2),
+                               cosine_knn_score(digits, digits[::-1], k=2), atol=1e-5)
+
+
+def test_feature_knn_score_is_the_angle_between_features():
+    rng = np.random.default_rng(1)
+    images = to_model_range(rng.integers(0, 256, (5, 28, 28), dtype=np.uint8))
+    normal = to_model_range(rng.integers(0, 256, (7, 28, 28), dtype=np.uint8))
+
+    def ink_features(x, training=False):  # f(x) = x + 1: the ink's direction, as cosine_knn_score reads it
+        return np.reshape(x + 1.0, (len(x), -1))
+
+    np.testing.assert_allclose(feature_knn_score(ink_features, images, normal, k=3, batch_size=2),
+                               cosine_knn_score(images, normal, k=3), atol=1e-5)
+
+    def doubled(x, training=False):  # scaling the features does not change an angle
+        return 2.0 * ink_features(x)
+
+    np.testing.assert_allclose(feature_knn_score(doubled, images, normal, k=3),
+                               feature_knn_score(ink_features, images, normal, k=3), atol=1e-6)
 
 
 def test_auroc_easy_synthetic_case_is_one_and_shuffled_labels_near_half():
@@ -125,6 +171,13 @@ def test_encoder_score_is_izi_f_at_the_encoded_latent(tiny, digits):
     f_x, f_g = np.asarray(tiny.features(x)), np.asarray(tiny.features(g))
     expected = ((x - g) ** 2).mean(axis=(1, 2, 3)) + ((f_x - f_g) ** 2).mean(axis=1)
     np.testing.assert_allclose(tiny.encoder_scores(x), expected, rtol=1e-4)
+
+    def unit(v):
+        v = v.reshape(len(v), -1)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    angles = ((unit(x + 1) - unit(g + 1)) ** 2).sum(axis=1) + ((unit(f_x) - unit(f_g)) ** 2).sum(axis=1)
+    np.testing.assert_allclose(tiny.encoder_scores(x, angles=True), angles, rtol=1e-4, atol=1e-6)
 
 
 def test_latent_inversion_lowers_the_loss_and_fits_what_g_made_better(tiny, digits):

@@ -15,10 +15,13 @@ layer of D, :func:`ganlib.model.discriminator_features`):
   :func:`anogan_loss` at the end, ``(1 - lambda) |x - G(z)|_1 + lambda |f(x) - f(G(z))|_1``.
 * **f-AnoGAN** (Schlegl et al. 2019): an encoder E, trained on normal images with G and D
   frozen (:func:`train_encoder`), maps x to z in one pass; the score is the izi_f loss
-  :func:`izi_f_loss`, ``|x - G(E(x))|^2 / n + kappa |f(x) - f(G(E(x)))|^2 / n_f``.
+  :func:`izi_f_loss`, ``|x - G(E(x))|^2 / n + kappa |f(x) - f(G(E(x)))|^2 / n_f``; or the same
+  two residuals measured as angles (:func:`izi_f_angles`), blind to the amount of ink.
+* **D features, kNN** (no reconstruction): the angle between f(x) and f of the nearest normal
+  training images (:func:`feature_knn_score`); its control is the same score with an untrained D.
 * Baselines without a GAN: the distance to the k nearest normal training images in pixel space
-  (:func:`knn_score`) and the reconstruction error of a linear autoencoder (PCA,
-  :func:`pca_score`).
+  (:func:`knn_score`), the angle to them (:func:`cosine_knn_score`, blind to the amount of
+  ink) and the reconstruction error of a linear autoencoder (PCA, :func:`pca_score`).
 
 Images are uint8 MNIST or model-range floats (N, 28, 28, 1) in [-1, 1]
 (:func:`ganlib.data.to_model_range`).  :func:`train_models` trains one digit's models
@@ -51,7 +54,8 @@ KAPPA = 1.0  # weight of the feature term of f-AnoGAN's izi_f loss (Schlegl et a
 SHIPPED = "anogan-mnist.npz"
 SHIPPED_SETTINGS = "anogan-mnist.json"
 MODEL_NAMES = ("generator", "features", "encoder")
-SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "knn": "kNN pixels", "pca": "PCA"}
+SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "f-anogan-angles": "f-AnoGAN, angles", "d-knn": "kNN angle, D features", "knn": "kNN pixels",
+               "cosine-knn": "kNN angle, pixels", "pca": "PCA", "untrained-d-knn": "kNN angle, untrained D"}
 ENCODER_FILE = "encoder.weights.h5"
 ENCODER_RECORD = "encoder.json"
 
@@ -179,15 +183,32 @@ def make_encoder(latent_dim: int, width: int, batch_norm: bool = False) -> keras
     return make_discriminator(width, name="encoder", outputs=latent_dim, batch_norm=batch_norm)
 
 
-def encoder_scores(generator, features, encoder, images, kappa: float = KAPPA, batch_size: int = 1000) -> np.ndarray:
-    """f-AnoGAN's anomaly score of each image: :func:`izi_f_loss` at z = E(x), shape (N,)."""
+def izi_f_angles(images, reconstructions, image_features, reconstruction_features) -> np.ndarray:
+    """f-AnoGAN's two residuals measured as angles (:func:`unit_rows`), per image, shape (N,):
+
+        |u(ink(x)) - u(ink(G(E(x))))|^2  +  |u(f(x)) - u(f(G(E(x))))|^2,   u(v) = v / |v|,
+
+    ink as in :func:`ink_directions`.  The squared residual of :func:`izi_f_loss` grows with the
+    amount of ink, so an anomaly with little ink (a 1) scores low; an angle does not grow with it.
+    Each term is in [0, 4]."""
+    return (((ink_directions(images) - ink_directions(reconstructions)) ** 2).sum(axis=1)
+            + ((unit_rows(image_features) - unit_rows(reconstruction_features)) ** 2).sum(axis=1))
+
+
+def encoder_scores(generator, features, encoder, images, kappa: float = KAPPA, batch_size: int = 1000,
+                   angles: bool = False) -> np.ndarray:
+    """f-AnoGAN's anomaly score of each image at z = E(x), shape (N,): :func:`izi_f_loss`, or
+    with ``angles`` :func:`izi_f_angles`."""
     images = _model_images(images)
     scores = []
     for part in _batches(len(images), batch_size):
         x = images[part]
         reconstruction = generator(encoder(x, training=False), training=False)
-        scores.append(np.asarray(izi_f_loss(x, reconstruction, features(x, training=False),
-                                            features(reconstruction, training=False), kappa)))
+        terms = (x, reconstruction, features(x, training=False), features(reconstruction, training=False))
+        if angles:
+            scores.append(izi_f_angles(*(np.asarray(term) for term in terms)))
+        else:
+            scores.append(np.asarray(izi_f_loss(*terms, kappa)))
     return np.concatenate(scores)
 
 
@@ -235,6 +256,48 @@ def knn_score(images, normal_images, k: int = 5, block: int = 256) -> np.ndarray
         distances = pairwise_sq_distances(queries[part], support)
         scores[part] = np.partition(distances, k - 1, axis=1)[:, :k].mean(axis=1)
     return scores
+
+
+def unit_rows(vectors) -> np.ndarray:
+    """Each row of ``vectors`` (N, ...) flattened and scaled to length 1, shape (N, D) float32; a
+    zero row stays zero."""
+    flat = np.asarray(vectors, np.float32).reshape(len(vectors), -1)
+    return flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
+
+
+def ink_directions(images) -> np.ndarray:
+    """Each image's ink as a unit vector (:func:`unit_rows`), shape (N, pixels): ``ink = (x + 1) / 2``
+    in [0, 1] (0 = background) for model-range images, the uint8 value for uint8 MNIST.  Images
+    whose ink differs only by a factor (fainter or darker strokes) get the same direction."""
+    images = np.asarray(images)
+    return unit_rows(images if images.dtype == np.uint8 else (_model_images(images) + 1.0) / 2.0)
+
+
+def cosine_knn_score(images, normal_images, k: int = 5) -> np.ndarray:
+    """Baseline: :func:`knn_score` on :func:`ink_directions`, shape (N,),
+
+        score(x) = (1/k) * sum_{j in kNN(x)} |u(x) - u(x_j)|^2 = (1/k) * sum_j 2 (1 - cos(x, x_j)),
+
+    the angle, not the distance, to the ``k`` nearest normal images.  Squared pixel distances
+    grow with the amount of ink, so a digit with little ink (a 1) is close to every thin digit;
+    angles do not grow with it."""
+    return knn_score(ink_directions(images), ink_directions(normal_images), k)
+
+
+def feature_knn_score(features, images, normal_images, k: int = 5, batch_size: int = 2000) -> np.ndarray:
+    """A GAN score without reconstruction: :func:`knn_score` on the unit-length features of D
+    (``features`` = f, :func:`ganlib.model.discriminator_features`), shape (N,),
+
+        score(x) = (1/k) * sum_{j in kNN(x)} |u(f(x)) - u(f(x_j))|^2,   u(v) = v / |v|,
+
+    the angle, in the space of what D learned to look at, to the ``k`` nearest normal training
+    images.  ``images`` and ``normal_images``: uint8 MNIST or model-range floats."""
+    def embed(batch):
+        batch = _model_images(batch)
+        return unit_rows(np.concatenate([np.asarray(features(batch[part], training=False))
+                                         for part in _batches(len(batch), batch_size)]))
+
+    return knn_score(embed(images), embed(normal_images), k)
 
 
 def fit_pca(normal_images, components: int = 32, seed: int = 0):
@@ -291,9 +354,13 @@ class AnoGANModels:
         """AnoGAN scores (:func:`invert_latent`'s second result); ``options`` go to it."""
         return invert_latent(self.generator, self.features, images, **options)[1]
 
-    def encoder_scores(self, images) -> np.ndarray:
-        """f-AnoGAN scores (:func:`encoder_scores`)."""
-        return encoder_scores(self.generator, self.features, self.encoder, images)
+    def encoder_scores(self, images, angles: bool = False) -> np.ndarray:
+        """f-AnoGAN scores (:func:`encoder_scores`; ``angles``: :func:`izi_f_angles`)."""
+        return encoder_scores(self.generator, self.features, self.encoder, images, angles=angles)
+
+    def feature_knn_scores(self, images, normal_images, k: int = 5) -> np.ndarray:
+        """kNN angle in D's features (:func:`feature_knn_score`) to ``normal_images``."""
+        return feature_knn_score(self.features, images, normal_images, k)
 
     def reconstruct(self, images) -> np.ndarray:
         """G(E(x)) as model-range floats (N, 28, 28, 1)."""
@@ -411,6 +478,6 @@ def timed(function, *args, **kwargs):
 
 
 __all__ = ["split_for_digit", "scoring_subset", "anogan_loss", "izi_f_loss", "invert_latent", "make_encoder",
-           "train_encoder", "train_models", "encoder_scores", "knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
+           "train_encoder", "train_models", "izi_f_angles", "encoder_scores", "knn_score", "unit_rows", "ink_directions", "cosine_knn_score", "feature_knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
            "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
            "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]
