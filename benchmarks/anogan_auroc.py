@@ -5,7 +5,9 @@
 
 For each held-out digit d: the models (the shipped ``load_anogan(d)`` by default, or the runs
 of ``scripts/train_anogan.py`` under ``--runs``) score a fixed subset of the MNIST *test* set,
-``--anomalies`` images of digit d and ``--normals`` others, drawn with ``--seed``.  Scores:
+``--anomalies`` images of digit d and ``--normals`` others, drawn with ``--seed``
+(``--split validation``: as many again from the remaining test images, disjoint from them,
+where choices between scores and recipes are made).  Scores:
 AnoGAN (latent inversion, ``--steps`` Adam steps), f-AnoGAN (the encoder's izi_f score, and
 its two residuals as angles), the
 angle in D's features to the 5 nearest normal training images (and, as its control, the same
@@ -32,7 +34,7 @@ import numpy as np  # noqa: E402
 
 from ganlib.apps.anogan import (DIGITS, SCORE_NAMES, auroc, auroc_table, cosine_knn_score, encoder_record,  # noqa: E402
                                 feature_knn_score, fit_pca, invert_latent, knn_score, load_anogan, load_run, pca_score,
-                                scoring_subset, split_for_digit, timed)
+                                scoring_subset, split_for_digit, timed, validation_subset)
 from ganlib.data import read_mnist_npz, to_model_range  # noqa: E402
 
 SCORES = tuple(SCORE_NAMES)
@@ -41,7 +43,8 @@ SCORES = tuple(SCORE_NAMES)
 def measure_digit(mnist, digit: int, args) -> dict:
     """AUROC and seconds per image of each score for one held-out digit."""
     normal, x_test, is_anomaly = split_for_digit(mnist, digit)
-    chosen = scoring_subset(is_anomaly, args.normals, args.anomalies or None, args.seed)
+    subset = validation_subset if args.split == "validation" else scoring_subset
+    chosen = subset(is_anomaly, args.normals, args.anomalies or None, args.seed)
     images, labels = to_model_range(x_test[chosen]), is_anomaly[chosen]
     normal = to_model_range(normal)
     models = load_run(args.runs / f"digit-{digit}", digit) if args.runs else load_anogan(digit)
@@ -75,6 +78,8 @@ def main() -> None:
     parser.add_argument("--digits", type=int, nargs="+", default=list(DIGITS))
     parser.add_argument("--normals", type=int, default=500, help="normal test images per held-out digit")
     parser.add_argument("--anomalies", type=int, default=500, help="test images of the held-out digit (0: all)")
+    parser.add_argument("--split", choices=("test", "validation"), default="test",
+                        help="score the test subset, or the disjoint validation subset that choices are made on")
     parser.add_argument("--steps", type=int, default=100, help="Adam steps of the latent inversion")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="Adam's learning rate on z")
     parser.add_argument("--seed", type=int, default=0)
@@ -89,7 +94,7 @@ def main() -> None:
             time.sleep(20)
         rows.append(measure_digit(mnist, digit, args))
         print(json.dumps(rows[-1]), flush=True)
-    result = {"settings": {"normals": args.normals, "anomalies": args.anomalies, "steps": args.steps,
+    result = {"settings": {"split": args.split, "normals": args.normals, "anomalies": args.anomalies, "steps": args.steps,
                            "learning_rate": args.learning_rate, "seed": args.seed,
                            "models": str(args.runs) if args.runs else "shipped"},
               "digits": rows, "mean_auroc": {name: round(float(np.mean([r["auroc"][name] for r in rows])), 4)

@@ -6,7 +6,7 @@ import pytest
 
 from ganlib.apps.anogan import (AnoGANModels, anogan_loss, auroc, auroc_table, build_models, check_digit,
                                 cosine_knn_score, encoder_record, encoder_scores, feature_knn_score, izi_f_angles, fit_pca, invert_latent, izi_f_loss, knn_score,
-                                load_anogan, load_run, pack_weights, pca_score, scoring_subset, shipped_settings,
+                                load_anogan, load_run, pack_weights, pca_score, scoring_subset, validation_subset, shipped_settings,
                                 split_for_digit, train_encoder, train_models, unpack_weights)
 from ganlib.data import to_model_range
 from ganlib.errors import DataError
@@ -44,6 +44,18 @@ def test_scoring_subset_is_seeded_and_counts_each_kind():
     assert len(scoring_subset(is_anomaly, normals=1000, anomalies=None)) == 100
     few = scoring_subset(is_anomaly, normals=7, anomalies=4, seed=0)
     assert is_anomaly[few].sum() == 4 and len(few) == 11 and np.all(np.diff(few) > 0)
+
+
+def test_validation_subset_is_disjoint_from_the_scoring_subset():
+    is_anomaly = np.arange(200) % 10 == 0
+    test = scoring_subset(is_anomaly, normals=50, anomalies=5, seed=3)
+    validation = validation_subset(is_anomaly, normals=50, anomalies=5, seed=3)
+    assert len(np.intersect1d(test, validation)) == 0 and np.all(np.diff(validation) > 0)
+    assert is_anomaly[validation].sum() == 5 and len(validation) == 55
+    np.testing.assert_array_equal(validation, validation_subset(is_anomaly, normals=50, anomalies=5, seed=3))
+    # fewer left than asked for: all that is left
+    rest = validation_subset(is_anomaly, normals=100, anomalies=15, seed=0)
+    assert is_anomaly[rest].sum() == 5 and len(rest) == 85
 
 
 def test_discriminator_features_feed_the_last_layer():

@@ -95,6 +95,16 @@ def scoring_subset(is_anomaly, normals: int = 500, anomalies: int | None = 500, 
     return np.sort(np.concatenate(chosen))
 
 
+def validation_subset(is_anomaly, normals: int = 500, anomalies: int | None = 500, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a second subset, disjoint from :func:`scoring_subset` ``(is_anomaly,
+    normals, anomalies, seed)``: as many images again, drawn with ``seed + 1`` from the rest.
+    Choices between scores or training recipes are made on it, so that the scoring subset's
+    AUROCs stay a test."""
+    is_anomaly = np.asarray(is_anomaly, bool)
+    rest = np.setdiff1d(np.arange(len(is_anomaly)), scoring_subset(is_anomaly, normals, anomalies, seed))
+    return rest[scoring_subset(is_anomaly[rest], normals, anomalies, seed + 1)]
+
+
 def _per_image(values):
     """Sum over every axis but the first."""
     return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
@@ -477,7 +487,7 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-__all__ = ["split_for_digit", "scoring_subset", "anogan_loss", "izi_f_loss", "invert_latent", "make_encoder",
+__all__ = ["split_for_digit", "scoring_subset", "validation_subset", "anogan_loss", "izi_f_loss", "invert_latent", "make_encoder",
            "train_encoder", "train_models", "izi_f_angles", "encoder_scores", "knn_score", "unit_rows", "ink_directions", "cosine_knn_score", "feature_knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
            "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
            "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]
