@@ -42,9 +42,10 @@ def test_dcgan_mnist_is_shipped_with_its_provenance():
         assert key in record, key
     assert record["command"].startswith("ganlib train")
     shipped = sum((assets.ASSET_DIR / name).stat().st_size for name in assets.manifest())
-    # The package ships four models and the data subset: 18.8 MB with cgan-mnist and the ten AnoGAN
-    # models (float16); the budget keeps a pip install quick.
-    assert shipped < 25e6, f"shipped assets take {shipped / 1e6:.1f} MB; the budget is 25 MB"
+    # The package ships four models and the data subset: 29.2 MB with cgan-mnist and the ten AnoGAN
+    # models (width 32, float16, 14.7 MB); the budget keeps a pip install quick (TensorFlow alone is
+    # ten times larger).
+    assert shipped < 35e6, f"shipped assets take {shipped / 1e6:.1f} MB; the budget is 35 MB"
 
 
 def test_quality_holds(report):
