@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--normals", type=int, default=500, help="normal test images per held-out digit")
     parser.add_argument("--anomalies", type=int, default=500, help="test images of the held-out digit (0: all)")
     parser.add_argument("--split", choices=("test", "validation"), default="test",
-                        help="score the test subset, or the disjoint validation subset that choices are made on")
+                        help="the test subset, or the disjoint validation subset that choices are made on")
     parser.add_argument("--steps", type=int, default=100, help="Adam steps of the latent inversion")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="Adam's learning rate on z")
     parser.add_argument("--seed", type=int, default=0)
@@ -94,8 +94,8 @@ def main() -> None:
             time.sleep(20)
         rows.append(measure_digit(mnist, digit, args))
         print(json.dumps(rows[-1]), flush=True)
-    result = {"settings": {"split": args.split, "normals": args.normals, "anomalies": args.anomalies, "steps": args.steps,
-                           "learning_rate": args.learning_rate, "seed": args.seed,
+    result = {"settings": {"split": args.split, "normals": args.normals, "anomalies": args.anomalies,
+                           "steps": args.steps, "learning_rate": args.learning_rate, "seed": args.seed,
                            "models": str(args.runs) if args.runs else "shipped"},
               "digits": rows, "mean_auroc": {name: round(float(np.mean([r["auroc"][name] for r in rows])), 4)
                                              for name in SCORES},

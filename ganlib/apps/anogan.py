@@ -54,8 +54,9 @@ KAPPA = 1.0  # weight of the feature term of f-AnoGAN's izi_f loss (Schlegl et a
 SHIPPED = "anogan-mnist.npz"
 SHIPPED_SETTINGS = "anogan-mnist.json"
 MODEL_NAMES = ("generator", "features", "encoder")
-SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "f-anogan-angles": "f-AnoGAN, angles", "d-knn": "kNN angle, D features", "knn": "kNN pixels",
-               "cosine-knn": "kNN angle, pixels", "pca": "PCA", "untrained-d-knn": "kNN angle, untrained D"}
+SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "f-anogan-angles": "f-AnoGAN, angles",
+               "d-knn": "kNN angle, D features", "knn": "kNN pixels", "cosine-knn": "kNN angle, pixels", "pca": "PCA",
+               "untrained-d-knn": "kNN angle, untrained D"}
 ENCODER_FILE = "encoder.weights.h5"
 ENCODER_RECORD = "encoder.json"
 
@@ -487,7 +488,8 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-__all__ = ["split_for_digit", "scoring_subset", "validation_subset", "anogan_loss", "izi_f_loss", "invert_latent", "make_encoder",
-           "train_encoder", "train_models", "izi_f_angles", "encoder_scores", "knn_score", "unit_rows", "ink_directions", "cosine_knn_score", "feature_knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
+__all__ = ["split_for_digit", "scoring_subset", "validation_subset", "anogan_loss", "izi_f_loss", "invert_latent",
+           "make_encoder", "train_encoder", "train_models", "izi_f_angles", "encoder_scores", "knn_score", "unit_rows",
+           "ink_directions", "cosine_knn_score", "feature_knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
            "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
            "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]
