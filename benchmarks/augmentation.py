@@ -2,7 +2,7 @@
 
     python benchmarks/augmentation.py --data MNIST.npz [--model cgan-mnist]
         [--per-class 10 100] [--seeds 0 1 2 3 4] [--conditions real oracle fair infogan self-training]
-        [--steps 300] [--fraction 0.5] [--truncation T] [--filter 0.9]
+        [--steps 300] [--fraction 0.5] [--mix replace|add] [--truncation T] [--filter 0.9]
         [--fair-steps 1000] [--fair-width 16] [--fair-dir runs/augment-fair]
         [--results runs/augmentation.jsonl] [--record book/records/augmentation.json]
 
@@ -27,7 +27,9 @@ batch size and initial weights; only the batches differ:
 ``--gate K`` puts the condition to a K-fold cross-validation on the cell's own labelled images
 first (:func:`ganlib.apps.augment.cross_validated_gate`) and augments only if it helps there.
 
-``--fraction`` and ``--truncation`` change the mixing ratio and the generators' noise;
+``--fraction`` and ``--truncation`` change the mixing ratio and the generators' noise; ``--mix add``
+puts the generated images on top of a full batch of real ones instead of in place of some of them
+(``fraction * 64`` extra images a batch; the condition is then named ``added F``);
 ``--filter T`` consistency-filters the generated images (kept only if the cell's ``real``
 classifier gives the requested class probability >= T; :mod:`ganlib.apps.augment`).  The
 condition's name then says so (e.g. ``fair (fraction 0.2, filtered 0.9)``), and fair generators already in
@@ -51,8 +53,9 @@ from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
 
-from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, DEFAULT_STEPS, few_labelled,  # noqa: E402
-                                 label_agreement, mean_sd, paired_differences, run_cell, train_fair_generator)
+from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, DEFAULT_MIX, DEFAULT_STEPS, MIXES,  # noqa: E402
+                                 few_labelled, label_agreement, mean_sd, paired_differences, run_cell,
+                                 train_fair_generator)
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.trainer import GENERATOR_FILE, load_generator  # noqa: E402
 
@@ -102,9 +105,10 @@ def fair_generator(args, train, per_class: int, seed: int):
 
 
 def condition_name(condition: str, fraction: float, truncation: float | None, threshold: float | None = None,
-                   gate: int | None = None, margin: float = 0.0) -> str:
+                   gate: int | None = None, margin: float = 0.0, mix: str = DEFAULT_MIX) -> str:
     """``condition``, with the mixing ratio, truncation, filter and gate appended when they are not the defaults."""
-    changes = ([f"fraction {fraction:g}"] if fraction != DEFAULT_FRACTION else []) + \
+    changes = ([f"added {fraction:g}"] if mix == "add" else
+               [f"fraction {fraction:g}"] if fraction != DEFAULT_FRACTION else []) + \
               ([f"truncation {truncation:g}"] if truncation is not None else []) + \
               ([f"filtered {threshold:g}"] if threshold is not None else []) + \
               ([f"gated, {gate} folds"] if gate is not None else []) + \
@@ -119,7 +123,8 @@ def run_grid(args, cells: list[dict]) -> None:
     for condition in args.conditions:
         for per_class in args.per_class:
             for seed in args.seeds:
-                name = condition_name(condition, args.fraction, args.truncation, args.filter, args.gate, args.gate_margin)
+                name = condition_name(condition, args.fraction, args.truncation, args.filter, args.gate,
+                                      args.gate_margin, args.mix)
                 if (per_class, seed, name) in done:
                     continue
                 extra, generator = {}, None
@@ -141,7 +146,7 @@ def run_grid(args, cells: list[dict]) -> None:
                                    steps=args.steps, generated_fraction=args.fraction, truncation=args.truncation,
                                    filter_threshold=args.filter if condition != "real" else None,
                                    unlabelled=unlabelled, gate_folds=args.gate if condition != "real" else None,
-                                   gate_margin=args.gate_margin),
+                                   gate_margin=args.gate_margin, mix=args.mix),
                         **extra}
                 append_cell(args.results, cell)
                 cells.append(cell)
@@ -207,6 +212,8 @@ def main() -> None:
                         help="classifier steps (batch 64) in every condition")
     parser.add_argument("--fraction", type=float, default=DEFAULT_FRACTION,
                         help="share of every batch generated (not the default: named in the condition)")
+    parser.add_argument("--mix", choices=MIXES, default=DEFAULT_MIX,
+                        help="generated images replace real ones in a batch, or are added to a full real batch")
     parser.add_argument("--truncation", type=float, default=None, help="truncate the generators' noise at this")
     parser.add_argument("--filter", type=float, default=None,
                         help="consistency-filter generated images at this confidence (e.g. 0.9)")

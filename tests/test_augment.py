@@ -83,6 +83,30 @@ def test_mixing_ratio_is_honoured_and_generated_images_are_fresh(mnist, label_de
     assert all(not mask.any() for _, _, mask in real_only)
 
 
+def test_added_images_come_on_top_of_the_real_only_batches(mnist, label_dependent_generator):
+    images, labels = few_labelled(*mnist.train, 3, 0)
+    real_only = list(training_batches(images, labels, steps=5, batch_size=16, seed=2))
+    added = list(training_batches(images, labels, steps=5, batch_size=16, seed=2, mix="add",
+                                  generator=label_dependent_generator, generated_fraction=0.25))
+    for (x, y, mask), (x_real, y_real, _) in zip(added, real_only):
+        assert x.shape == (20, 28, 28, 1) and mask.sum() == 4 and not mask[:16].any()
+        np.testing.assert_array_equal(x[~mask], x_real)  # the real images, batch for batch, as without a generator
+        np.testing.assert_array_equal(y[~mask], y_real)
+    replaced = next(training_batches(images, labels, steps=5, batch_size=16, seed=2,
+                                     generator=label_dependent_generator, generated_fraction=0.25))
+    assert replaced[0].shape == (16, 28, 28, 1) and replaced[2].sum() == 4
+
+
+@pytest.mark.parametrize("call", ["batches", "run_cell"])
+def test_an_unknown_mix_is_refused_with_the_choices(mnist, label_dependent_generator, call):
+    images, labels = few_labelled(*mnist.train, 2, 0)
+    with pytest.raises(DataError, match="mix must be one of .*replace.*add"):
+        if call == "batches":
+            next(training_batches(images, labels, steps=2, batch_size=8, seed=0, mix="append"))
+        else:
+            run_cell(mnist.train, mnist.train, 2, 0, label_dependent_generator, steps=2, batch_size=8, mix="append")
+
+
 def test_real_batches_visit_every_image_once_per_pass(mnist):
     images, labels = few_labelled(*mnist.train, 2, 0)  # 20 images, batches of 10: one pass every 2 steps
     batches = list(training_batches(images, labels, steps=4, batch_size=10, seed=0))
@@ -162,8 +186,12 @@ def test_run_cell_records_the_condition(mnist, label_dependent_generator):
                     generated_fraction=0.25)
     assert cell["condition"] == "noise" and cell["generated_per_batch"] == 2 and cell["per_class"] == 2
     assert 0.0 <= cell["accuracy"] <= 1.0 and cell["steps"] == 3
+    assert cell["mix"] == "replace"
     real = run_cell(mnist.train, test, 2, 0, steps=3, batch_size=8)
-    assert real["generated_per_batch"] == 0
+    assert real["generated_per_batch"] == 0 and real["mix"] is None
+    added = run_cell(mnist.train, test, 2, 0, label_dependent_generator, steps=3, batch_size=8,
+                     generated_fraction=0.25, mix="add")
+    assert added["mix"] == "add" and added["generated_per_batch"] == 2
     filtered = run_cell(mnist.train, test, 2, 0, label_dependent_generator, steps=3, batch_size=8,
                         generated_fraction=0.25, filter_threshold=0.01)
     assert filtered["filter_accuracy"] == real["accuracy"]  # the filter is the real cell's classifier
@@ -299,9 +327,11 @@ def test_the_gate_refuses_a_generator_of_wrong_labels(mnist, infogan):
     assert cell["augment"] is False and cell["generated_per_batch"] == 0 and cell["accuracy"] == real["accuracy"]
 
 
-def test_the_books_augmentation_record_is_what_its_cells_give():
-    """book/records/augmentation.json: its table and rows are recomputed from its cells, every gated
-    cell followed the gate's rule, and every filter was the real cell's classifier."""
+@pytest.mark.parametrize("name", ["augmentation.json"])
+def test_the_books_augmentation_record_is_what_its_cells_give(name):
+    """A record in book/records: its table and rows are recomputed from its cells, the cells of a
+    seed all had the same budget, every gated cell followed the gate's rule, and every filter was
+    the real cell's classifier."""
     import importlib.util
     import json
     from pathlib import Path
@@ -310,11 +340,15 @@ def test_the_books_augmentation_record_is_what_its_cells_give():
     spec = importlib.util.spec_from_file_location("augmentation_benchmark", root / "benchmarks" / "augmentation.py")
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
-    record = json.loads((root / "book" / "records" / "augmentation.json").read_text())
+    record = json.loads((root / "book" / "records" / name).read_text())
     rows = benchmark.summary_rows(record["cells"])
     assert json.loads(json.dumps(rows)) == record["rows"] and benchmark.markdown_table(rows) == record["table"]
     real = {(c["per_class"], c["seed"]): c["accuracy"] for c in record["cells"] if c["condition"] == "real"}
     assert set(real) == {(c["per_class"], c["seed"]) for c in record["cells"]} and len(real) >= 10
+    budgets = {(c["per_class"], c["seed"]): {(d["steps"], d["batch_size"]) for d in record["cells"]
+                                             if (d["per_class"], d["seed"]) == (c["per_class"], c["seed"])}
+               for c in record["cells"]}
+    assert all(len(budget) == 1 for budget in budgets.values())
     for cell in record["cells"]:
         if "gate_folds" in cell:
             gained = round((cell["gate_augmented_accuracy"] - cell["gate_real_accuracy"]) * 10 * cell["per_class"])

@@ -57,6 +57,13 @@ A condition may also be **gated** (:func:`cross_validated_gate`): cross-validati
 labelled images decides whether to augment at all, so a generator that does not help there is
 not used.
 
+**Added, not replacing** (``mix="add"`` of :func:`training_batches`): the generated images come
+on top of a full batch of real ones, so the real images are seen batch for batch exactly as
+without a generator.  With ``mix="replace"`` (the default, the protocol of the first grids) a
+classifier that gets generated images sees fewer real ones in the same budget; while the
+``real`` classifier is still improving with more steps, that confounds the generator's effect
+with a shorter training on real data.
+
 Results are read per seed as paired differences ``accuracy(augmented) - accuracy(real)``
 (same subset, same initial weights), reported as mean +- sample standard deviation.
 """
@@ -82,6 +89,8 @@ from ganlib.trainer import sample as sample_unconditional
 DEFAULT_STEPS = 300  # about 35-90 s a classifier on 2 shared CPU cores (benchmarks/README.md, "Data augmentation ...")
 DEFAULT_BATCH = 64
 DEFAULT_FRACTION = 0.5
+MIXES = ("replace", "add")  # generated images take the place of real ones in a batch, or come on top of a full one
+DEFAULT_MIX = "replace"
 LEARNING_RATE = 1e-3
 EVAL_BATCH = 1000
 BATCH_STREAM, NOISE_STREAM, NAMING_STREAM = 1, 2, 3  # seed roles besides the subset's: real batch order,
@@ -316,14 +325,27 @@ def real_batch_indices(count: int, steps: int, per_batch: int, seed: int) -> np.
     return order[: steps * per_batch].reshape(steps, per_batch)
 
 
+def check_mix(mix: str) -> None:
+    """DataError unless ``mix`` is one of :data:`MIXES`."""
+    if mix not in MIXES:
+        raise DataError(f"mix must be one of {MIXES} (generated images replace real ones in a batch, or are added "
+                        f"to a full batch of real ones), got {mix!r}")
+
+
 def training_batches(images, labels, *, steps: int, batch_size: int, seed: int, generator=None,
-                     generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None, pool=None):
+                     generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None, pool=None,
+                     mix: str = DEFAULT_MIX):
     """The cell's ``steps`` batches as model-range images and labels: yields (x, y, generated mask).
 
-    ``pool`` (uint8 images, labels), when given, replaces the generator's fresh samples (e.g. a
-    :func:`filtered_pool`); it must hold at least ``steps * n_gen`` images."""
+    With ``mix="replace"`` a batch holds ``batch_size`` images, ``n_gen`` of them generated; with
+    ``mix="add"`` it holds ``batch_size`` real images *and* ``n_gen`` generated ones, so the real
+    images are seen exactly as often as without a generator.  ``pool`` (uint8 images, labels),
+    when given, replaces the generator's fresh samples (e.g. a :func:`filtered_pool`); it must
+    hold at least ``steps * n_gen`` images."""
+    check_mix(mix)
     n_gen = 0 if generator is None and pool is None else generated_count(batch_size, generated_fraction)
-    real_idx = real_batch_indices(len(images), steps, batch_size - n_gen, derived_seed(seed, BATCH_STREAM))
+    n_real = batch_size - n_gen if mix == "replace" else batch_size
+    real_idx = real_batch_indices(len(images), steps, n_real, derived_seed(seed, BATCH_STREAM))
     real_x, real_y = to_model_range(images), np.asarray(labels, dtype=np.int32)
     if n_gen and pool is not None:
         fake_images, fake_labels = pool
@@ -340,7 +362,7 @@ def training_batches(images, labels, *, steps: int, batch_size: int, seed: int, 
         if n_gen:
             block = slice(step * n_gen, (step + 1) * n_gen)
             x, y = np.concatenate([x, fake_x[block]]), np.concatenate([y, fake_labels[block]])
-        yield x, y, np.arange(batch_size) >= batch_size - n_gen
+        yield x, y, np.arange(n_real + n_gen) >= n_real
 
 
 def make_train_step(model, optimizer):
@@ -360,11 +382,12 @@ def make_train_step(model, optimizer):
 
 def train_classifier(images, labels, *, steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH, seed: int = 0,
                      generator=None, generated_fraction: float = DEFAULT_FRACTION,
-                     truncation: float | None = None, pool=None) -> keras.Model:
+                     truncation: float | None = None, pool=None, mix: str = DEFAULT_MIX) -> keras.Model:
     """A :func:`~ganlib.evaluator.make_evaluator` classifier trained for ``steps`` Adam steps
     (learning rate 1e-3) of ``batch_size`` images on uint8 ``images`` and their ``labels``;
-    with a conditional ``generator`` a ``generated_fraction`` of every batch is generated
-    (module docstring).  Initial weights and dropout from Keras seed ``seed``."""
+    with a conditional ``generator`` a ``generated_fraction`` of every batch is generated, in
+    place of real images or on top of them (``mix``, :func:`training_batches`; module
+    docstring).  Initial weights and dropout from Keras seed ``seed``."""
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise DataError(f"steps must be a positive integer, got {steps!r}")
     if np.asarray(labels).shape != (len(images),) or len(images) == 0:
@@ -374,7 +397,7 @@ def train_classifier(images, labels, *, steps: int = DEFAULT_STEPS, batch_size: 
     train_step = make_train_step(model, keras.optimizers.Adam(LEARNING_RATE))
     for x, y, _ in training_batches(images, labels, steps=steps, batch_size=batch_size, seed=seed,
                                     generator=generator, generated_fraction=generated_fraction,
-                                    truncation=truncation, pool=pool):
+                                    truncation=truncation, pool=pool, mix=mix):
         train_step(tf.constant(x), tf.constant(y))
     return model
 
@@ -426,7 +449,7 @@ def needs_real_classifier(generator, filter_threshold, unlabelled) -> bool:
 def train_condition(images, labels, seed: int, generator=None, *, steps: int = DEFAULT_STEPS,
                     batch_size: int = DEFAULT_BATCH, generated_fraction: float = DEFAULT_FRACTION,
                     truncation: float | None = None, filter_threshold: float | None = None, unlabelled=None,
-                    filter_model=None) -> tuple[keras.Model, dict]:
+                    filter_model=None, mix: str = DEFAULT_MIX) -> tuple[keras.Model, dict]:
     """The classifier of one condition, trained on the labelled uint8 ``images`` and ``labels``;
     returns ``(model, extra)``, ``extra`` holding what the condition measured on the way.
 
@@ -463,7 +486,7 @@ def train_condition(images, labels, seed: int, generator=None, *, steps: int = D
                                             filter_threshold or DEFAULT_FILTER_THRESHOLD)
         extra.update(stats)
     model = train_classifier(images, labels, steps=steps, batch_size=batch_size, seed=seed, generator=generator,
-                             generated_fraction=generated_fraction, truncation=truncation, pool=pool)
+                             generated_fraction=generated_fraction, truncation=truncation, pool=pool, mix=mix)
     return model, extra
 
 
@@ -522,7 +545,7 @@ def run_cell(train, test, per_class: int, seed: int, generator=None, *, conditio
              steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH,
              generated_fraction: float = DEFAULT_FRACTION, truncation: float | None = None,
              filter_threshold: float | None = None, unlabelled=None, gate_folds: int | None = None,
-             gate_margin: float = 0.0) -> dict:
+             gate_margin: float = 0.0, mix: str = DEFAULT_MIX) -> dict:
     """One cell: :func:`few_labelled` ``(train, per_class, seed)``, the condition's classifier
     (:func:`train_condition`), its accuracy on ``test``.  ``train`` and ``test`` are (uint8
     images, labels) pairs.  When the condition needs the ``real`` classifier (a filter, an
@@ -533,8 +556,9 @@ def run_cell(train, test, per_class: int, seed: int, generator=None, *, conditio
     ``accuracy``, ``seconds`` (everything included) and what the condition measured."""
     images, labels = few_labelled(*train, per_class, seed)
     start = time.perf_counter()
+    check_mix(mix)
     settings = dict(steps=steps, batch_size=batch_size, generated_fraction=generated_fraction, truncation=truncation,
-                    filter_threshold=filter_threshold)
+                    filter_threshold=filter_threshold, mix=mix)
     augmented = generator is not None or unlabelled is not None
     extra = {}
     if augmented and gate_folds is not None:
@@ -557,6 +581,7 @@ def run_cell(train, test, per_class: int, seed: int, generator=None, *, conditio
             "accuracy": accuracy, "steps": int(steps), "batch_size": int(batch_size),
             "generated_fraction": float(generated_fraction) if augmented else 0.0,
             "generated_per_batch": generated_count(batch_size, generated_fraction) if augmented else 0,
+            "mix": mix if augmented else None,
             "truncation": truncation, "seconds": round(time.perf_counter() - start, 2)}
 
 
@@ -580,4 +605,5 @@ __all__ = ["few_labelled", "generated_count", "NamedCodes", "is_infogan", "name_
            "pseudo_labelled_pool", "class_probabilities", "consistent", "filtered_pool", "real_batch_indices",
            "training_batches", "train_classifier", "train_condition", "stratified_folds", "cross_validated_gate",
            "classifier_accuracy", "train_fair_generator", "label_agreement", "run_cell", "paired_differences",
-           "mean_sd", "derived_seed", "DEFAULT_FILTER_THRESHOLD", "FILTERED_FRACTION", "DEFAULT_GATE_FOLDS"]
+           "mean_sd", "derived_seed", "check_mix", "DEFAULT_FILTER_THRESHOLD", "FILTERED_FRACTION", "DEFAULT_GATE_FOLDS",
+           "MIXES", "DEFAULT_MIX"]
