@@ -327,7 +327,7 @@ def test_the_gate_refuses_a_generator_of_wrong_labels(mnist, infogan):
     assert cell["augment"] is False and cell["generated_per_batch"] == 0 and cell["accuracy"] == real["accuracy"]
 
 
-@pytest.mark.parametrize("name", ["augmentation.json"])
+@pytest.mark.parametrize("name", ["augmentation.json", "augmentation-added.json"])
 def test_the_books_augmentation_record_is_what_its_cells_give(name):
     """A record in book/records: its table and rows are recomputed from its cells, the cells of a
     seed all had the same budget, every gated cell followed the gate's rule, and every filter was
