@@ -25,13 +25,11 @@ from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ganlib import pretrained  # noqa: E402
 from ganlib.apps import augment  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
-from ganlib.evaluator import make_evaluator  # noqa: E402
 
 DEV_SIZE, DEV_SEED = 10_000, 12345
 
@@ -46,17 +44,14 @@ def development_split(train):
 
 def curve(images, labels, seed: int, checkpoints, dev, pool=None, added: int = 0) -> dict[int, float]:
     """Accuracy on ``dev`` after each of ``checkpoints`` steps of one run (batch 64 real, + ``added`` from ``pool``)."""
-    keras.utils.set_random_seed(int(seed))
-    model = make_evaluator()
-    train_step = augment.make_train_step(model, keras.optimizers.Adam(augment.LEARNING_RATE))
     accuracy = {}
-    batches = augment.training_batches(images, labels, steps=max(checkpoints), batch_size=augment.DEFAULT_BATCH,
-                                       seed=seed, pool=pool, generated_fraction=added / augment.DEFAULT_BATCH,
-                                       mix="add")
-    for step, (x, y, _) in enumerate(batches, start=1):
-        train_step(tf.constant(x), tf.constant(y))
+
+    def read(step, model):
         if step in checkpoints:
             accuracy[step] = augment.classifier_accuracy(model, *dev)
+
+    augment.train_classifier(images, labels, steps=max(checkpoints), seed=seed, pool=pool,
+                             generated_fraction=added / augment.DEFAULT_BATCH, mix="add", after_step=read)
     return accuracy
 
 

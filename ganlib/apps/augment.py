@@ -385,12 +385,14 @@ def make_train_step(model, optimizer):
 
 def train_classifier(images, labels, *, steps: int = DEFAULT_STEPS, batch_size: int = DEFAULT_BATCH, seed: int = 0,
                      generator=None, generated_fraction: float = DEFAULT_FRACTION,
-                     truncation: float | None = None, pool=None, mix: str = DEFAULT_MIX) -> keras.Model:
+                     truncation: float | None = None, pool=None, mix: str = DEFAULT_MIX,
+                     after_step=None) -> keras.Model:
     """A :func:`~ganlib.evaluator.make_evaluator` classifier trained for ``steps`` Adam steps
     (learning rate 1e-3) of ``batch_size`` images on uint8 ``images`` and their ``labels``;
     with a conditional ``generator`` a ``generated_fraction`` of every batch is generated, in
     place of real images or on top of them (``mix``, :func:`training_batches`; module
-    docstring).  Initial weights and dropout from Keras seed ``seed``."""
+    docstring).  Initial weights and dropout from Keras seed ``seed``.  ``after_step(step,
+    model)``, if given, is called after every step (1..steps), e.g. to read a learning curve."""
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise DataError(f"steps must be a positive integer, got {steps!r}")
     if np.asarray(labels).shape != (len(images),) or len(images) == 0:
@@ -398,10 +400,12 @@ def train_classifier(images, labels, *, steps: int = DEFAULT_STEPS, batch_size: 
     keras.utils.set_random_seed(int(seed))
     model = make_evaluator()
     train_step = make_train_step(model, keras.optimizers.Adam(LEARNING_RATE))
-    for x, y, _ in training_batches(images, labels, steps=steps, batch_size=batch_size, seed=seed,
-                                    generator=generator, generated_fraction=generated_fraction,
-                                    truncation=truncation, pool=pool, mix=mix):
+    batches = training_batches(images, labels, steps=steps, batch_size=batch_size, seed=seed, generator=generator,
+                               generated_fraction=generated_fraction, truncation=truncation, pool=pool, mix=mix)
+    for step, (x, y, _) in enumerate(batches, start=1):
         train_step(tf.constant(x), tf.constant(y))
+        if after_step is not None:
+            after_step(step, model)
     return model
 
 
