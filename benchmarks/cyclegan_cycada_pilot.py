@@ -1,0 +1,49 @@
+"""Pilot (declared in benchmarks/declared/cyclegan-source-semantic.md; failed its criterion, not shipped):
+CycleGAN with CyCADA's semantic loss using the *source* classifier only (Hoffman et al. 2018, eq. 4),
+
+    L_sem = CE(f_M(G(x)), argmax f_M(x)) + CE(f_M(F(y)), argmax f_M(y)),
+
+f_M a LeNet-5 trained 10 epochs on the embedded 10,000 MNIST training digits (seed 1): no UCI
+label enters training.  It runs ``scripts/train_cyclegan.py --semantic 1`` with the library's
+classifier trainer patched to return f_M for both domains, so the model's semantic term reads
+both translations with f_M.  A pilot: its checkpoints hold a LeNet, which ``restore_cyclegan``
+cannot rebuild, but the generators it saves load with ``load_generators``.
+
+    PYTHONPATH=. python benchmarks/cyclegan_cycada_pilot.py runs/cyclegan-cycada
+"""
+import sys
+from pathlib import Path
+from ganlib.quiet import import_tensorflow_quietly
+import_tensorflow_quietly()
+import keras, numpy as np
+from keras import layers
+import ganlib.apps.cyclegan as cg
+from ganlib.data import IMAGE_SHAPE
+from ganlib.evaluator import as_model_input
+
+def lenet():
+    return keras.Sequential([keras.Input(IMAGE_SHAPE), layers.Conv2D(6, 5, padding="same", activation="tanh"),
+        layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"), layers.AveragePooling2D(2),
+        layers.Flatten(), layers.Dense(120, activation="tanh"), layers.Dense(84, activation="tanh"), layers.Dense(10)],
+        name="lenet5")
+
+cache = {}
+def patched(images, labels, seed=0, epochs=30):
+    if "f" not in cache:
+        keras.utils.set_random_seed(seed)
+        net = lenet()
+        aug = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10/360, seed=seed),
+                                layers.RandomZoom(0.1, seed=seed+1), layers.RandomTranslation(2/28, 2/28, seed=seed+2), net])
+        aug.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        aug.fit(as_model_input(images), np.asarray(labels), epochs=10, batch_size=64, verbose=0)
+        net.trainable = False
+        cache["f"] = net
+        print("f_M trained on", len(images), "images", flush=True)
+    return cache["f"]
+cg.train_digit_network = patched
+
+sys.argv = ["train_cyclegan.py", "--out", sys.argv[1], "--epochs", "40", "--semantic", "1"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import train_cyclegan
+train_cyclegan.CycleGANTrainer = cg.CycleGANTrainer
+train_cyclegan.main()
