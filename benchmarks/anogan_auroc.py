@@ -9,7 +9,8 @@ of ``scripts/train_anogan.py`` under ``--runs``) score a fixed subset of the MNI
 (``--split validation``: as many again from the remaining test images, disjoint from them,
 where choices between scores and recipes are made).  Scores:
 AnoGAN (latent inversion, ``--steps`` Adam steps), f-AnoGAN (the encoder's izi_f score, and
-its two residuals as angles), the
+its two residuals as angles), D's logit, f-AnoGAN + D (each of the two f-AnoGAN scores plus
+-logit D(x), standardised over 2,000 normal training images drawn with ``--seed``), the
 angle in D's features to the 5 nearest normal training images (and, as its control, the same
 with an untrained D of the same architecture, seeded), the mean squared pixel distance to the 5
 nearest normal training images (kNN), the angle to them in pixel space, and the reconstruction
@@ -52,6 +53,10 @@ def measure_digit(mnist, digit: int, args) -> dict:
                                            steps=args.steps, learning_rate=args.learning_rate, seed=args.seed)
     encoder, encoder_seconds = timed(models.encoder_scores, images)
     angles, angles_seconds = timed(models.encoder_scores, images, angles=True)
+    critic, critic_seconds = timed(models.critic_scores, images)
+    combined, combined_seconds = timed(models.combined_scores, images, normal, seed=args.seed)
+    combined_angles, combined_angles_seconds = timed(models.combined_scores, images, normal, angles=True,
+                                                     seed=args.seed)
     d_knn, d_knn_seconds = timed(models.feature_knn_scores, images, normal, 5)
     knn, knn_seconds = timed(knn_score, images, normal, 5)
     cosine, cosine_seconds = timed(cosine_knn_score, images, normal, 5)
@@ -60,9 +65,11 @@ def measure_digit(mnist, digit: int, args) -> dict:
     tf.keras.utils.set_random_seed(args.seed)
     untrained = tf.keras.models.clone_model(models.features)  # D's architecture, fresh (seeded) weights
     random_knn, random_seconds = timed(feature_knn_score, untrained, images, normal, 5)
-    scores = {"anogan": anogan, "f-anogan": encoder, "f-anogan-angles": angles, "d-knn": d_knn, "knn": knn,
+    scores = {"anogan": anogan, "f-anogan": encoder, "f-anogan-angles": angles, "critic": critic,
+              "f-anogan-d": combined, "f-anogan-angles-d": combined_angles, "d-knn": d_knn, "knn": knn,
               "cosine-knn": cosine, "pca": linear, "untrained-d-knn": random_knn}
     seconds = {"anogan": anogan_seconds, "f-anogan": encoder_seconds, "f-anogan-angles": angles_seconds,
+               "critic": critic_seconds, "f-anogan-d": combined_seconds, "f-anogan-angles-d": combined_angles_seconds,
                "d-knn": d_knn_seconds, "knn": knn_seconds, "cosine-knn": cosine_seconds, "pca": pca_seconds,
                "untrained-d-knn": random_seconds}
     return {"digit": digit, "images": len(images), "anomalies": int(labels.sum()),

@@ -133,6 +133,14 @@ def discriminator_features(discriminator: keras.Sequential, name: str = "feature
     return keras.Model(discriminator.inputs[0], discriminator.layers[-2].output, name=name)
 
 
+def discriminator_head(discriminator: keras.Sequential, name: str = "critic") -> keras.Model:
+    """D's last (dense) layer as a model of its own: the features :func:`discriminator_features`
+    gives -> D's logit, (N, features) -> (N, 1); it shares D's weights, so
+    ``D(x) = discriminator_head(D)(discriminator_features(D)(x))``."""
+    features = keras.Input(discriminator.layers[-2].output.shape[1:])
+    return keras.Model(features, discriminator.layers[-1](features), name=name)
+
+
 def make_code_head(codes: int, features: int, name: str = "code_head") -> keras.Sequential:
     """InfoGAN's Q: the discriminator's last features (N, features) -> code outputs (N, codes)
     (the categorical code's logits, then the continuous codes' predictions).

@@ -12,7 +12,7 @@ training images (:class:`ganlib.trainer.Trainer`: a checkpoint per epoch, sample
 checkpoint and skips digits whose encoder is done (an encoder interrupted mid-training is
 retrained from the start).
 
-``--ship`` packs every digit's generator (the moving average), D features and encoder as
+``--ship`` packs every digit's generator (the moving average), D features, D's last layer and encoder as
 float16 into ``ganlib/assets/anogan-mnist.npz``, with settings, training times, the command and
 (``--scores``: the JSON of ``benchmarks/anogan_auroc.py``) the measured AUROCs in
 ``anogan-mnist.json``; both go into the asset manifest.
@@ -73,7 +73,7 @@ def ship(out: Path, digits, command: str, scores: Path | None) -> None:
     with open(assets.ASSET_DIR / SHIPPED, "wb") as handle:
         np.savez_compressed(handle, **arrays)
     (assets.ASSET_DIR / SHIPPED_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    assets.record(SHIPPED, contents="AnoGAN models per held-out MNIST digit (G, D features, encoder; float16); "
+    assets.record(SHIPPED, contents="AnoGAN models per held-out MNIST digit (G, D features, D's last layer, encoder; float16); "
                   f"provenance in {SHIPPED_SETTINGS}")
     assets.record(SHIPPED_SETTINGS, contents="settings, training command, times and AUROCs of anogan-mnist.npz")
     print(f"shipped {assets.ASSET_DIR / SHIPPED} ({(assets.ASSET_DIR / SHIPPED).stat().st_size / 1e6:.2f} MB)")

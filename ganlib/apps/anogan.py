@@ -17,6 +17,10 @@ layer of D, :func:`ganlib.model.discriminator_features`):
   frozen (:func:`train_encoder`), maps x to z in one pass; the score is the izi_f loss
   :func:`izi_f_loss`, ``|x - G(E(x))|^2 / n + kappa |f(x) - f(G(E(x)))|^2 / n_f``; or the same
   two residuals measured as angles (:func:`izi_f_angles`), blind to the amount of ink.
+* **f-AnoGAN + D**: the izi_f score plus D's own verdict on x, ``-logit D(x)`` (how fake D finds
+  it), each standardised over normal training images (:func:`standardised_sum`,
+  :meth:`AnoGANModels.combined_scores`): the residual misses digits that G rebuilds well (a 1),
+  and D, asked directly, does not.
 * **D features, kNN** (no reconstruction): the angle between f(x) and f of the nearest normal
   training images (:func:`feature_knn_score`); its control is the same score with an untrained D.
 * Baselines without a GAN: the distance to the k nearest normal training images in pixel space
@@ -45,7 +49,7 @@ from ganlib import assets
 from ganlib.data import check_model_images, check_uint8_digits, make_dataset, to_model_range
 from ganlib.errors import CheckpointError, DataError
 from ganlib.metrics import pairwise_sq_distances
-from ganlib.model import discriminator_features, make_discriminator, make_generator
+from ganlib.model import discriminator_features, discriminator_head, make_discriminator, make_generator
 from ganlib.trainer import Trainer, read_checkpoint_state, restore_gan
 
 DIGITS = tuple(range(10))
@@ -53,8 +57,10 @@ FEATURE_WEIGHT = 0.1  # lambda of AnoGAN (Schlegl et al. 2017)
 KAPPA = 1.0  # weight of the feature term of f-AnoGAN's izi_f loss (Schlegl et al. 2019)
 SHIPPED = "anogan-mnist.npz"
 SHIPPED_SETTINGS = "anogan-mnist.json"
-MODEL_NAMES = ("generator", "features", "encoder")
+MODEL_NAMES = ("generator", "features", "encoder", "critic")
+REFERENCE_IMAGES = 2000  # normal training images that standardise the scores of f-AnoGAN + D
 SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "f-anogan-angles": "f-AnoGAN, angles",
+               "critic": "-logit D", "f-anogan-d": "f-AnoGAN + D", "f-anogan-angles-d": "f-AnoGAN, angles + D",
                "d-knn": "kNN angle, D features", "knn": "kNN pixels", "cosine-knn": "kNN angle, pixels", "pca": "PCA",
                "untrained-d-knn": "kNN angle, untrained D"}
 ENCODER_FILE = "encoder.weights.h5"
@@ -311,6 +317,36 @@ def feature_knn_score(features, images, normal_images, k: int = 5, batch_size: i
     return knn_score(embed(images), embed(normal_images), k)
 
 
+def standardised_sum(scores: dict, reference_scores: dict) -> np.ndarray:
+    """The sum of several scores of the same images, each standardised over a reference set,
+
+        score(x) = sum_k (s_k(x) - mean_r s_k(r)) / sd_r s_k(r),
+
+    ``scores`` and ``reference_scores``: dicts of equal keys, arrays (N,) and (R,) of score k on
+    the images and on R >= 2 normal reference images.  Standardising puts scores of different
+    units on one scale, each in "standard deviations above normal"; shape (N,)."""
+    if set(scores) != set(reference_scores) or not scores:
+        raise DataError(f"need the same scores on the images and the reference, got {sorted(scores)} and "
+                        f"{sorted(reference_scores)}")
+    total = 0.0
+    for name, values in scores.items():
+        reference = np.asarray(reference_scores[name], np.float64)
+        spread = reference.std() if reference.ndim == 1 and len(reference) >= 2 else 0.0
+        if not spread > 0:
+            raise DataError(f"score {name!r} does not vary over the reference images (or there are fewer than 2): "
+                            "standardising needs a spread; use more, and varied, normal images")
+        total = total + (np.asarray(values, np.float64) - reference.mean()) / spread
+    return np.asarray(total)
+
+
+def reference_images(normal_images, count: int = REFERENCE_IMAGES, seed: int = 0) -> np.ndarray:
+    """``count`` normal images drawn without replacement with ``seed`` (all of them if fewer): the
+    reference that :meth:`AnoGANModels.combined_scores` standardises over."""
+    rng = np.random.default_rng(seed)
+    return np.asarray(normal_images)[np.sort(rng.choice(len(normal_images), min(count, len(normal_images)),
+                                                        replace=False))]
+
+
 def fit_pca(normal_images, components: int = 32, seed: int = 0):
     """A linear autoencoder: PCA with ``components`` components fitted to the normal images."""
     from sklearn.decomposition import PCA
@@ -360,6 +396,7 @@ class AnoGANModels:
     generator: keras.Model
     features: keras.Model
     encoder: keras.Model
+    critic: keras.Model  # D's last layer: features -> logit (ganlib.model.discriminator_head)
 
     def anogan_scores(self, images, **options) -> np.ndarray:
         """AnoGAN scores (:func:`invert_latent`'s second result); ``options`` go to it."""
@@ -368,6 +405,23 @@ class AnoGANModels:
     def encoder_scores(self, images, angles: bool = False) -> np.ndarray:
         """f-AnoGAN scores (:func:`encoder_scores`; ``angles``: :func:`izi_f_angles`)."""
         return encoder_scores(self.generator, self.features, self.encoder, images, angles=angles)
+
+    def critic_scores(self, images, batch_size: int = 1000) -> np.ndarray:
+        """``-logit D(x)`` per image, shape (N,): how fake the GAN's discriminator finds x (higher =
+        less like the normal training images, as D learned them)."""
+        images = _model_images(images)
+        return np.concatenate([-np.asarray(self.critic(self.features(images[part], training=False)))[:, 0]
+                               for part in _batches(len(images), batch_size)])
+
+    def combined_scores(self, images, normal_images, angles: bool = False, count: int = REFERENCE_IMAGES,
+                        seed: int = 0) -> np.ndarray:
+        """f-AnoGAN + D: :func:`standardised_sum` of the f-AnoGAN score (izi_f, or with ``angles``
+        its angle form) and :meth:`critic_scores`, standardised over :func:`reference_images`
+        ``(normal_images, count, seed)``, shape (N,)."""
+        reference = reference_images(normal_images, count, seed)
+        parts = {"f-anogan": lambda x: self.encoder_scores(x, angles=angles), "critic": self.critic_scores}
+        return standardised_sum({name: score(images) for name, score in parts.items()},
+                                {name: score(reference) for name, score in parts.items()})
 
     def feature_knn_scores(self, images, normal_images, k: int = 5) -> np.ndarray:
         """kNN angle in D's features (:func:`feature_knn_score`) to ``normal_images``."""
@@ -382,8 +436,8 @@ class AnoGANModels:
 def build_models(digit: int, latent_dim: int, width: int) -> AnoGANModels:
     """Untrained networks of the given sizes (what :func:`load_anogan` fills with weights)."""
     discriminator = make_discriminator(width)
-    return AnoGANModels(check_digit(digit), make_generator(latent_dim, width),
-                        discriminator_features(discriminator), make_encoder(latent_dim, width))
+    return AnoGANModels(check_digit(digit), make_generator(latent_dim, width), discriminator_features(discriminator),
+                        make_encoder(latent_dim, width), discriminator_head(discriminator))
 
 
 def pack_weights(models: AnoGANModels) -> dict[str, np.ndarray]:
@@ -414,7 +468,7 @@ def train_models(normal_images, digit: int, directory, *, epochs: int = 1, encod
     trainer.train(max(0, epochs - trainer.epoch))
     keras.utils.set_random_seed(seed)
     models = AnoGANModels(check_digit(digit), trainer.gan.sampler, discriminator_features(trainer.discriminator),
-                          make_encoder(latent_dim, width))
+                          make_encoder(latent_dim, width), discriminator_head(trainer.discriminator))
     losses, seconds = timed(train_encoder, models.encoder, models.generator, models.features, normal_images,
                             epochs=encoder_epochs, seed=seed)
     save_encoder(models.encoder, directory, {"epochs": encoder_epochs, "losses": losses,
@@ -443,7 +497,8 @@ def load_run(directory, digit: int) -> AnoGANModels:
         raise CheckpointError(f"{directory} has no trained encoder ({ENCODER_RECORD} missing); finish the run first")
     encoder = make_encoder(gan.latent_dim, gan_config(directory)["width"])
     encoder.load_weights(Path(directory) / ENCODER_FILE)
-    return AnoGANModels(check_digit(digit), gan.sampler, discriminator_features(gan.discriminator), encoder)
+    return AnoGANModels(check_digit(digit), gan.sampler, discriminator_features(gan.discriminator), encoder,
+                        discriminator_head(gan.discriminator))
 
 
 def gan_config(directory) -> dict:
@@ -465,10 +520,13 @@ def shipped_settings() -> dict:
     return json.loads(assets.path(SHIPPED_SETTINGS).read_text(encoding="utf-8"))
 
 
-def auroc_table(rows: list[dict], names=SCORE_NAMES) -> str:
+def auroc_table(rows: list[dict], names=None) -> str:
     """A markdown table of AUROCs: one row per held-out digit (dicts with ``digit``, ``images``,
     ``anomalies``, ``auroc`` and ``ms_per_image`` by score name, as ``benchmarks/anogan_auroc.py``
-    writes them), the mean, and the median milliseconds per image of each score."""
+    writes them), the mean, and the median milliseconds per image of each score.  ``names``
+    (score -> column title): default, the scores of :data:`SCORE_NAMES` that every row has."""
+    if names is None:
+        names = {name: title for name, title in SCORE_NAMES.items() if all(name in row["auroc"] for row in rows)}
     lines = ["| held-out digit | test images (anomalies) | " + " | ".join(names.values()) + " |",
              "| ---: | ---: |" + " ---: |" * len(names)]
     for row in rows:
@@ -490,6 +548,6 @@ def timed(function, *args, **kwargs):
 
 __all__ = ["split_for_digit", "scoring_subset", "validation_subset", "anogan_loss", "izi_f_loss", "invert_latent",
            "make_encoder", "train_encoder", "train_models", "izi_f_angles", "encoder_scores", "knn_score", "unit_rows",
-           "ink_directions", "cosine_knn_score", "feature_knn_score", "fit_pca", "pca_score", "auroc", "AnoGANModels",
+           "ink_directions", "cosine_knn_score", "feature_knn_score", "standardised_sum", "reference_images", "fit_pca", "pca_score", "auroc", "AnoGANModels",
            "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
            "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]
