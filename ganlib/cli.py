@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--weights", type=Path, default=None, metavar="DIR",
                            help="directory holding cyclegan-*.weights.h5 as scripts/train_cyclegan.py writes them "
                                 "(default: the generators shipped with ganlib)")
+    translate.add_argument("--variant", choices=("semantic", "label-free"), default="semantic",
+                           help="which shipped generators: semantic (trained with a semantic-consistency loss, "
+                                "keeps the digit more often; default) or label-free (plain CycleGAN)")
     return parser
 
 
@@ -177,8 +180,6 @@ def run_sample(args) -> None:
 def run_evaluate(args) -> None:
     import json
 
-    import numpy as np
-
     from ganlib.data import load_mnist
     from ganlib.metrics import evaluate
 
@@ -198,7 +199,7 @@ def run_translate(args) -> None:
         raise GanlibError(f"--out must name a .npy file, got {args.out}")
     images = load_npy(args.source, "numpy.save of uint8 digits (N, 28, 28), e.g. `ganlib sample`")
     direction = "mnist_to_uci" if args.to == "uci" else "uci_to_mnist"
-    translated = translate(images, direction, load_generators(args.weights))
+    translated = translate(images, direction, load_generators(args.weights, args.variant))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out, translated)
     print(f"wrote {args.out}: {translated.shape} {translated.dtype} ({direction})")

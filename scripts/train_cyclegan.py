@@ -1,6 +1,7 @@
 """Train the MNIST <-> UCI digits CycleGAN (:mod:`ganlib.apps.cyclegan`), resumably.
 
-    PYTHONPATH=. python scripts/train_cyclegan.py --out runs/cyclegan --epochs 30 [--resume] [--semantic 1]
+    PYTHONPATH=. python scripts/train_cyclegan.py --out runs/cyclegan --epochs 30 [--resume] \\
+        [--semantic 1 [--semantic-classifier lenet5]]
 
 MNIST comes from ``--data`` (default: ``$GANLIB_MNIST``, Keras' cache, else the embedded
 10,000-image training subset); the UCI digits from scikit-learn (training split of
@@ -27,7 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ganlib.apps.cyclegan import (DEFAULT_BATCH_SIZE, DEFAULT_BLOCKS, DEFAULT_CRITIC_WIDTH,  # noqa: E402
-                                  DEFAULT_WIDTH, CycleGANTrainer,
+                                  DEFAULT_WIDTH, SEMANTIC_CLASSIFIERS, CycleGANTrainer,
                                   load_uci_digits, mnist_labels, train_uci_classifier, translate)
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.trainer import read_checkpoint_state  # noqa: E402
@@ -67,6 +68,9 @@ def main() -> None:
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the UCI images")
     parser.add_argument("--semantic", type=float, default=0.0,
                         help="weight of the semantic-consistency loss (0: plain CycleGAN, label-free)")
+    parser.add_argument("--semantic-classifier", choices=SEMANTIC_CLASSIFIERS, default="evaluator",
+                        help="architecture of the semantic loss's two classifiers (lenet5: none of the "
+                             "benchmark's readers shares it)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
@@ -76,7 +80,8 @@ def main() -> None:
                               steps_per_epoch=args.steps_per_epoch, seed=args.seed, width=args.width,
                               blocks=args.blocks, critic_width=args.critic_width, resume=args.resume, keep=None,
                               callbacks=[LabelCheck(mnist.train, uci.train)], semantic_weight=args.semantic,
-                              mnist_labels=mnist.train[1], uci_labels=uci.train[1], verbose=2)
+                              mnist_labels=mnist.train[1], uci_labels=uci.train[1],
+                              semantic_classifier=args.semantic_classifier, verbose=2)
     print(f"MNIST from {mnist.source}; {uci.source}; start at epoch {done}, target {args.epochs}; "
           f"config {trainer.config}", flush=True)
     trainer.train(max(0, args.epochs - trainer.epoch))

@@ -134,6 +134,11 @@ def test_translate_uses_the_shipped_generators_by_default(mnist, tmp_path):
     np.save(source, mnist.test[0][:4])
     assert main(["translate", "--to", "uci", "--in", str(source), "--out", str(out)]) == 0
     np.testing.assert_array_equal(np.load(out), translate(mnist.test[0][:4], "mnist_to_uci", load_generators()))
+    plain = tmp_path / "plain.npy"
+    assert main(["translate", "--to", "uci", "--in", str(source), "--out", str(plain), "--variant", "label-free"]) == 0
+    np.testing.assert_array_equal(np.load(plain), translate(mnist.test[0][:4], "mnist_to_uci",
+                                                            load_generators(variant="label-free")))
+    assert not np.array_equal(np.load(plain), np.load(out))  # two different shipped pairs
 
 
 @pytest.mark.parametrize(

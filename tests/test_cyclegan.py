@@ -6,8 +6,9 @@ import pytest
 import tensorflow as tf
 
 from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, CycleGANTrainer, bilinear_matrix,
-                                  example_rows, generator_name, load_generators, load_uci_digits, lsgan_critic_loss,
-                                  lsgan_generator_loss, make_patch_critic, make_translator, measure,
+                                  classifier_architecture, example_rows, generator_name, load_generators,
+                                  load_uci_digits, lsgan_critic_loss, lsgan_generator_loss, make_lenet5,
+                                  make_patch_critic, make_translator, measure,
                                   reconstruction_loss, restore_cyclegan, save_generators, semantic_loss,
                                   train_mnist_knn, train_uci_classifier, train_uci_cnn, translate, upsample_uci)
 from ganlib.evaluator import make_evaluator
@@ -189,6 +190,8 @@ def test_save_load_roundtrip_and_corrupt_weights_refused(tiny_generators, mnist,
         model.generators[direction].set_weights(tiny_generators[direction].get_weights())
     files = save_generators(model, tmp_path, {**TINY})
     assert sorted(p.name for p in files) == sorted(generator_name(d) for d in DIRECTIONS)
+    shipped_style = save_generators(model, tmp_path / "assets", {**TINY}, variant="semantic")
+    assert [p.name for p in shipped_style] == [f"cyclegan-semantic-{d}.weights.h5" for d in DIRECTIONS]
     loaded = load_generators(tmp_path)
     for direction in DIRECTIONS:
         np.testing.assert_array_equal(translate(mnist.test[0][:8], direction, loaded),
@@ -201,6 +204,28 @@ def test_save_load_roundtrip_and_corrupt_weights_refused(tiny_generators, mnist,
         load_generators(tmp_path)
     with pytest.raises(CheckpointError, match="holds no cyclegan-mnist_to_uci"):
         load_generators(tmp_path / "empty")
+
+
+def test_shipped_variants_have_their_own_files_and_settings():
+    from ganlib.apps.cyclegan import VARIANTS, check_variant, shipped_generator_name
+    from ganlib.trainer import read_weights_settings
+    from ganlib import assets
+
+    assert shipped_generator_name("mnist_to_uci", "label-free") == generator_name("mnist_to_uci")
+    assert shipped_generator_name("uci_to_mnist", "semantic") == "cyclegan-semantic-uci_to_mnist.weights.h5"
+    for variant in VARIANTS:
+        generators = load_generators(variant=variant)
+        assert sorted(generators) == sorted(DIRECTIONS)
+        config = read_weights_settings(assets.path(shipped_generator_name("mnist_to_uci", variant)))
+        assert bool(config.get("semantic_weight")) == (variant == "semantic")
+    semantic = read_weights_settings(assets.path(shipped_generator_name("mnist_to_uci", "semantic")))
+    assert semantic["semantic_classifier"] == "lenet5"  # no reader of the benchmark shares its architecture
+    keep = semantic["scores"]["cnn"]["label_preservation"]
+    assert min(keep.values()) >= 0.9  # the recorded benchmark of the shipped pair
+    with pytest.raises(DataError, match="unknown CycleGAN variant 'plain'.*label-free"):
+        check_variant("plain")
+    with pytest.raises(DataError, match="unknown CycleGAN variant"):
+        load_generators(variant="plain")
 
 
 def test_measure_with_identity_translators(mnist, uci):
@@ -273,13 +298,30 @@ def test_semantic_term_reads_translations_with_the_other_domains_classifier():
         CycleGAN(**TINY, semantic_weight=-1.0)
 
 
-def test_semantic_run_keeps_its_classifiers_frozen_and_resumes_them(mnist, uci, tmp_path):
+def test_lenet5_is_another_architecture_with_the_evaluators_interface():
+    lenet, evaluator = make_lenet5(), make_evaluator()
+    x = np.zeros((3, 28, 28, 1), np.float32)
+    assert lenet(x).shape == evaluator(x).shape == (3, 10)
+    kinds = {type(layer).__name__ for layer in lenet.layers}
+    assert "AveragePooling2D" in kinds and "MaxPooling2D" not in kinds
+    assert classifier_architecture("lenet5") is make_lenet5 and classifier_architecture("evaluator") is make_evaluator
+    with pytest.raises(DataError, match="unknown semantic classifier 'resnet'.*lenet5"):
+        classifier_architecture("resnet")
+    with pytest.raises(DataError, match="unknown semantic classifier"):
+        CycleGAN(**TINY, semantic_weight=1.0, semantic_classifier="resnet")
+
+
+@pytest.mark.parametrize("architecture", ["evaluator", "lenet5"])
+def test_semantic_run_keeps_its_classifiers_frozen_and_resumes_them(mnist, uci, tmp_path, architecture):
     data = (mnist.train[0][:200], uci.train[0][:100])
     labels = {"mnist_labels": mnist.train[1][:200], "uci_labels": uci.train[1][:100]}
-    settings = {"seed": 2, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0, "semantic_weight": 1.0, **TINY}
+    settings = {"seed": 2, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0, "semantic_weight": 1.0,
+                "semantic_classifier": architecture, **TINY}
     with pytest.raises(DataError, match="pass mnist_labels and uci_labels"):
         CycleGANTrainer(*data, out_dir=tmp_path / "none", **settings)
     trainer = CycleGANTrainer(*data, out_dir=tmp_path / "run", **settings, **labels)
+    assert trainer.config["semantic_classifier"] == architecture
+    assert trainer.model.classifier_mnist.name == classifier_architecture(architecture)().name
     before = [w.copy() for w in trainer.model.classifier_uci.get_weights()]
     history = trainer.train(1).history
     assert np.isfinite(history["semantic"]).all() and history["semantic"][0] > 0

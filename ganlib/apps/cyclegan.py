@@ -22,11 +22,13 @@ images in [-1, 1], means over batch and pixels (or patches), and lambda = 10:
 
 Optionally (``semantic_weight > 0``), a **semantic-consistency** term in the manner of CyCADA
 (Hoffman et al. 2018): two frozen digit classifiers, ``f_X`` trained on labelled MNIST and
-``f_Y`` on labelled UCI digits (:func:`train_digit_network`), and
+``f_Y`` on labelled UCI digits (:func:`train_digit_network`; LeNet-5s, :func:`make_lenet5`, or
+the evaluator's network: ``semantic_classifier``), and
 ``L_sem = w [CE(f_Y(G(x)), argmax f_X(x)) + CE(f_X(F(y)), argmax f_Y(y))]``: each domain's own
 classifier labels the source image, the other domain's reads the translation.  Training images
 still come unpaired and unlabelled; the labels enter only through the two classifiers, so this
-variant is no longer label-free.  Measure it with readers that are not these two networks.
+variant is no longer label-free.  Measure it with readers that are not these two networks, nor
+of their architecture.
 
 :class:`CycleGAN` is a ``keras.Model`` whose ``train_step`` makes one generator update (both
 generators) and then one critic update (both critics, on the fakes of that step), so ``fit()``
@@ -68,7 +70,10 @@ UCI_BOX = 20  # MNIST's digits were scaled into a 20x20 box centred in 28x28; th
 UCI_TEST_FRACTION = 0.3
 UCI_CNN_EPOCHS = 30
 METRIC_NAMES = ("g_loss", "adversarial", "cycle", "identity", "d_mnist", "d_uci")
-SEMANTIC_MNIST_EPOCHS = 5  # the semantic loss's MNIST classifier (the UCI one trains UCI_CNN_EPOCHS)
+VARIANTS = ("semantic", "label-free")  # the two shipped pairs of generators (shipped_generator_name)
+DEFAULT_VARIANT = "semantic"
+SEMANTIC_CLASSIFIERS = ("evaluator", "lenet5")  # architectures of the semantic loss's two classifiers
+SEMANTIC_EPOCHS = {"evaluator": (5, UCI_CNN_EPOCHS), "lenet5": (10, UCI_CNN_EPOCHS)}  # (MNIST, UCI) training epochs
 
 
 # --- the UCI domain -------------------------------------------------------------------------
@@ -220,19 +225,21 @@ class CycleGAN(keras.Model):
 
     Tracked metrics: ``g_loss`` (the generators' total), its parts ``adversarial``, ``cycle``,
     ``identity`` (weighted; and ``semantic`` with ``semantic_weight > 0``, its two frozen
-    ``classifiers`` (MNIST, UCI) given or, to be restored, built untrained), and the critics'
-    losses ``d_mnist`` and ``d_uci``.  Calling the model translates MNIST to UCI.
+    ``classifiers`` (MNIST, UCI) given or, to be restored, built untrained with the architecture
+    ``semantic_classifier``), and the critics' losses ``d_mnist`` and ``d_uci``.  Calling the model translates MNIST to UCI.
     """
 
     def __init__(self, width: int = DEFAULT_WIDTH, blocks: int = DEFAULT_BLOCKS,
                  critic_width: int = DEFAULT_CRITIC_WIDTH, cycle_weight: float = CYCLE_WEIGHT,
-                 identity_weight: float | None = None, semantic_weight: float = 0.0, classifiers=None, **kwargs):
+                 identity_weight: float | None = None, semantic_weight: float = 0.0, classifiers=None,
+                 semantic_classifier: str = "evaluator", **kwargs):
         super().__init__(**kwargs)
         self.semantic_weight = float(semantic_weight)
         if self.semantic_weight < 0:
             raise ValueError(f"semantic_weight must be >= 0, got {semantic_weight!r}")
+        build = classifier_architecture(semantic_classifier)
         if self.semantic_weight and classifiers is None:
-            classifiers = (make_evaluator(), make_evaluator())  # weights to come from a checkpoint
+            classifiers = (build(), build())  # weights to come from a checkpoint
         self.classifier_mnist, self.classifier_uci = classifiers if self.semantic_weight else (None, None)
         for classifier in (self.classifier_mnist, self.classifier_uci):
             if classifier is not None:
@@ -333,7 +340,8 @@ def translate(images, direction: str, generators: dict | None = None, batch_size
     """Translate uint8 digits (N, 28, 28) ``"mnist_to_uci"`` or ``"uci_to_mnist"``; uint8 (N, 28, 28).
 
     ``generators`` maps directions to generators (``CycleGAN.generators`` or
-    :func:`load_generators`); default: the shipped ones.  Other inputs raise DataError.
+    :func:`load_generators`); default: the shipped ones of :data:`DEFAULT_VARIANT`.  Other inputs
+    raise DataError.
     """
     _check_direction(direction)
     pixels = as_model_input(images)
@@ -348,21 +356,41 @@ def generator_name(direction: str) -> str:
     return f"cyclegan-{direction}.weights.h5"
 
 
-def save_generators(model: CycleGAN, directory, config: dict) -> list[Path]:
-    """Write both generators' weights to ``directory`` (:func:`generator_name`), each with ``config``,
-    its direction and its sha256 in the ``.json`` beside it (atomic writes)."""
-    return [save_weights_with_settings(generator, Path(directory) / generator_name(direction),
+def check_variant(variant: str) -> str:
+    """``variant`` if it names a shipped pair of generators (:data:`VARIANTS`), else DataError."""
+    if variant not in VARIANTS:
+        raise DataError(f"unknown CycleGAN variant {variant!r}; choose one of {VARIANTS}")
+    return variant
+
+
+def shipped_generator_name(direction: str, variant: str = DEFAULT_VARIANT) -> str:
+    """File name of a shipped generator in ``ganlib/assets``: :func:`generator_name` for the
+    ``"label-free"`` CycleGAN, ``cyclegan-semantic-DIRECTION.weights.h5`` for the one trained with
+    the semantic loss (LeNet-5 classifiers)."""
+    name = generator_name(direction)
+    return name if check_variant(variant) == "label-free" else name.replace("cyclegan-", "cyclegan-semantic-", 1)
+
+
+def save_generators(model: CycleGAN, directory, config: dict, variant: str | None = None) -> list[Path]:
+    """Write both generators' weights to ``directory`` (:func:`generator_name`; with ``variant``,
+    :func:`shipped_generator_name`), each with ``config``, its direction and its sha256 in the
+    ``.json`` beside it (atomic writes)."""
+    def name(direction):
+        return generator_name(direction) if variant is None else shipped_generator_name(direction, variant)
+
+    return [save_weights_with_settings(generator, Path(directory) / name(direction),
                                        {**config, "direction": direction})
             for direction, generator in model.generators.items()]
 
 
-def load_generators(directory=None) -> dict[str, keras.Model]:
+def load_generators(directory=None, variant: str = DEFAULT_VARIANT) -> dict[str, keras.Model]:
     """Both generators from ``directory`` (as :func:`save_generators` wrote them), each checked against
-    the sha256 in its ``.json``; default: the ones shipped in ``ganlib/assets`` (checked against the
-    manifest too)."""
+    the sha256 in its ``.json``; default: the pair ``variant`` (:data:`VARIANTS`) shipped in
+    ``ganlib/assets`` (checked against the manifest too)."""
+    check_variant(variant)
     generators = {}
     for direction in DIRECTIONS:
-        name = generator_name(direction)
+        name = generator_name(direction) if directory is not None else shipped_generator_name(direction, variant)
         if directory is None:
             path = assets.path(name)
             assets.path(name.replace(".weights.h5", ".json"))
@@ -395,7 +423,7 @@ class CycleGANTrainer:
                  steps_per_epoch: int | None = None, seed: int = 0, width: int = DEFAULT_WIDTH,
                  blocks: int = DEFAULT_BLOCKS, critic_width: int = DEFAULT_CRITIC_WIDTH, resume: bool = False,
                  keep: int | None = 2, callbacks=(), semantic_weight: float = 0.0, mnist_labels=None,
-                 uci_labels=None, verbose: int | str = "auto"):
+                 uci_labels=None, semantic_classifier: str = "evaluator", verbose: int | str = "auto"):
         self.mnist_images, self.uci_images = mnist_images, uci_images
         if semantic_weight and (mnist_labels is None or uci_labels is None):
             raise DataError("the semantic loss trains a classifier per domain: pass mnist_labels and uci_labels "
@@ -409,17 +437,20 @@ class CycleGANTrainer:
                        "steps_per_epoch": self.steps_per_epoch, "width": width, "blocks": blocks,
                        "critic_width": critic_width,
                        "cycle_weight": CYCLE_WEIGHT, "identity_weight": IDENTITY_SHARE * CYCLE_WEIGHT}
+        classifier_architecture(semantic_classifier)
+        epochs = SEMANTIC_EPOCHS[semantic_classifier]
         if semantic_weight:
             self.config.update(semantic_weight=float(semantic_weight), classifier_seed=int(seed) + 1,
-                               classifier_epochs=[SEMANTIC_MNIST_EPOCHS, UCI_CNN_EPOCHS])
+                               classifier_epochs=list(epochs), semantic_classifier=semantic_classifier)
         self.verbose = verbose
         state = read_checkpoint_state(self.out_dir)
         classifiers = None
         if semantic_weight and state is None:  # a resumed run restores them from its checkpoint
-            classifiers = (train_digit_network(mnist_images, mnist_labels, int(seed) + 1, SEMANTIC_MNIST_EPOCHS),
-                           train_digit_network(uci_images, uci_labels, int(seed) + 1, UCI_CNN_EPOCHS))
+            classifiers = (train_digit_network(mnist_images, mnist_labels, int(seed) + 1, epochs[0], semantic_classifier),
+                           train_digit_network(uci_images, uci_labels, int(seed) + 1, epochs[1], semantic_classifier))
         keras.utils.set_random_seed(int(seed))
-        self.model = CycleGAN(width, blocks, critic_width, semantic_weight=semantic_weight, classifiers=classifiers)
+        self.model = CycleGAN(width, blocks, critic_width, semantic_weight=semantic_weight, classifiers=classifiers,
+                              semantic_classifier=semantic_classifier)
         self.model.compile()
         self.epoch = 0
         if state is not None and not resume:
@@ -466,7 +497,8 @@ def restore_cyclegan(directory, epoch: int | None = None) -> tuple[CycleGAN, int
         raise CheckpointError(f"{directory} holds no CycleGAN run (no checkpoint.json written by CycleGANTrainer)")
     config = state["config"]
     model = CycleGAN(config["width"], config["blocks"], config.get("critic_width", DEFAULT_CRITIC_WIDTH),
-                     config["cycle_weight"], config["identity_weight"], config.get("semantic_weight", 0.0))
+                     config["cycle_weight"], config["identity_weight"], config.get("semantic_weight", 0.0),
+                     semantic_classifier=config.get("semantic_classifier", "evaluator"))
     model.compile()
     if epoch is None:
         return model, load_checkpoint(model, directory)
@@ -505,13 +537,36 @@ def train_mnist_knn(images, labels, k: int = 3):
     return lambda digits: knn.predict(uci_features(digits)).astype(np.int64)
 
 
-def train_digit_network(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS) -> keras.Model:
-    """The MNIST evaluator's network (:func:`ganlib.evaluator.make_evaluator`) trained from scratch
+def make_lenet5() -> keras.Sequential:
+    """LeNet-5 (LeCun et al. 1998) for 28x28 digits: images in [-1, 1] -> 10 logits.  5x5
+    convolutions with 6 (padded) and 16 channels, each with tanh and 2x2 average pooling, then
+    dense layers of 120 and 84 units with tanh.  Another architecture than the evaluator's (ReLU,
+    3x3 convolutions, max pooling), for a semantic loss whose translations the evaluator judges."""
+    return keras.Sequential([keras.Input(IMAGE_SHAPE), layers.Conv2D(6, 5, padding="same", activation="tanh"),
+                             layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"),
+                             layers.AveragePooling2D(2), layers.Flatten(), layers.Dense(120, activation="tanh"),
+                             layers.Dense(84, activation="tanh"), layers.Dense(10)], name="lenet5")
+
+
+def classifier_architecture(name: str):
+    """The builder of a semantic classifier's network by name (:data:`SEMANTIC_CLASSIFIERS`):
+    ``"evaluator"`` (:func:`ganlib.evaluator.make_evaluator`) or ``"lenet5"`` (:func:`make_lenet5`)."""
+    builders = {"evaluator": make_evaluator, "lenet5": make_lenet5}
+    if name not in builders:
+        raise DataError(f"unknown semantic classifier {name!r}; choose one of {SEMANTIC_CLASSIFIERS}")
+    return builders[name]
+
+
+def train_digit_network(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS,
+                        architecture: str = "evaluator") -> keras.Model:
+    """A digit classifier (``architecture``, :func:`classifier_architecture`: by default the MNIST
+    evaluator's network) trained from scratch
     on the uint8 digits given, with the usual digit augmentation (random rotations up to 10
     degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64.  Returns the network
     (logits), frozen (``trainable = False``)."""
+    build = classifier_architecture(architecture)
     keras.utils.set_random_seed(seed)
-    network = make_evaluator()
+    network = build()
     augmented = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10 / 360, seed=seed),
                                   layers.RandomZoom(0.1, seed=seed + 1),
                                   layers.RandomTranslation(2 / 28, 2 / 28, seed=seed + 2), network])
@@ -589,5 +644,5 @@ def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
 
 __all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "upsample_uci", "load_uci_digits", "make_translator", "make_patch_critic",
            "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "CycleGAN", "CycleGANTrainer",
-           "translate", "save_generators", "load_generators", "restore_cyclegan", "train_uci_classifier",
-           "train_uci_cnn", "train_mnist_knn", "train_digit_network", "semantic_loss", "measure", "example_rows"]
+           "translate", "save_generators", "load_generators", "shipped_generator_name", "check_variant", "VARIANTS", "restore_cyclegan", "train_uci_classifier",
+           "train_uci_cnn", "train_mnist_knn", "train_digit_network", "make_lenet5", "classifier_architecture", "semantic_loss", "measure", "example_rows"]
