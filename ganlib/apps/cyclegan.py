@@ -4,7 +4,11 @@ The domains: X = MNIST (sharp 28x28 scans) and Y = the UCI handwritten digits th
 scikit-learn ships (Alpaydin & Kaynak 1998; 1,797 images of 8x8 pixels, values 0..16, no
 download), upsampled bilinearly into MNIST's 20x20 box and padded to 28x28 (:func:`upsample_uci`),
 so they are blurry and blocky where MNIST is crisp.  No image of one domain is paired with one
-of the other; labels are used only to *measure* the result, never in training.
+of the other.  Two pairs of generators ship (:data:`VARIANTS`, :func:`load_generators`): the
+plain CycleGAN (``"label-free"``: labels only *measure* the result) and, the default, one
+trained with the semantic-consistency loss below (``"semantic"``: the labels of both domains'
+training images enter through two frozen LeNet-5 classifiers), which keeps the digit far more
+often (``benchmarks/README.md``, section 9).
 
 CycleGAN (Zhu et al. 2017) learns two generators, G: X -> Y (``mnist_to_uci``) and
 F: Y -> X (``uci_to_mnist``), and two critics, D_X and D_Y.  Here the generators are compact
