@@ -127,6 +127,15 @@ def test_translate_writes_uint8_digits(to, direction, cyclegan_weights, mnist, t
     np.testing.assert_array_equal(translated, translate(mnist.test[0][:6], direction, load_generators(cyclegan_weights)))
 
 
+def test_translate_variant_choices_are_the_librarys():
+    from ganlib.apps.cyclegan import DEFAULT_VARIANT, VARIANTS
+    from ganlib.cli import build_parser
+
+    translate = build_parser()._subparsers._group_actions[0].choices["translate"]
+    variant = next(action for action in translate._actions if action.dest == "variant")
+    assert tuple(variant.choices) == VARIANTS and variant.default == DEFAULT_VARIANT
+
+
 def test_translate_uses_the_shipped_generators_by_default(mnist, tmp_path):
     from ganlib.apps.cyclegan import load_generators, translate
 

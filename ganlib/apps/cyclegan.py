@@ -76,8 +76,9 @@ UCI_CNN_EPOCHS = 30
 METRIC_NAMES = ("g_loss", "adversarial", "cycle", "identity", "d_mnist", "d_uci")
 VARIANTS = ("semantic", "label-free")  # the two shipped pairs of generators (shipped_generator_name)
 DEFAULT_VARIANT = "semantic"
-SEMANTIC_CLASSIFIERS = ("evaluator", "lenet5")  # architectures of the semantic loss's two classifiers
-SEMANTIC_EPOCHS = {"evaluator": (5, UCI_CNN_EPOCHS), "lenet5": (10, UCI_CNN_EPOCHS)}  # (MNIST, UCI) training epochs
+# architectures of the semantic loss's two classifiers, with their (MNIST, UCI) training epochs
+SEMANTIC_EPOCHS = {"evaluator": (5, UCI_CNN_EPOCHS), "lenet5": (10, UCI_CNN_EPOCHS)}
+SEMANTIC_CLASSIFIERS = tuple(SEMANTIC_EPOCHS)
 
 
 # --- the UCI domain -------------------------------------------------------------------------
