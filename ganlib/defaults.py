@@ -1,13 +1,13 @@
-"""The default recipe of ``ganlib`` (what ``ganlib train`` does without options), in one place.
+"""The default recipe of ``ganlib`` (what ``ganlib train`` does without options), by name.
 
-A plain module without TensorFlow imports, so the command line can show these in ``--help``
-without loading TensorFlow.  Measurements behind the choices: ``benchmarks/README.md``.
+Each default is declared once, as a field of :class:`ganlib.config.GANConfig` (no TensorFlow
+there either, so the command line can show them in ``--help`` without loading TensorFlow);
+these names read them.  Measurements behind the choices: ``benchmarks/README.md``.
 """
 
-LATENT_DIM = 100
-# 32 rather than the DCGAN paper's 64: a width-32 generator samples 10,000 digits in under two
-# seconds on a 2-core CPU and trains about 3x faster per epoch.
-DEFAULT_WIDTH = 32
-# Sample from an exponential moving average of the generator's weights (0 or None: off).
-DEFAULT_EMA_DECAY = 0.999
-DEFAULT_BATCH_SIZE = 64
+from ganlib.config import GANConfig
+
+LATENT_DIM = GANConfig.latent_dim
+DEFAULT_WIDTH = GANConfig.width
+DEFAULT_EMA_DECAY = GANConfig.ema_decay
+DEFAULT_BATCH_SIZE = GANConfig.batch_size

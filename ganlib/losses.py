@@ -5,10 +5,11 @@ Write ``l`` for a logit and ``D = sigmoid(l)`` for the probability it stands for
 is exact and never takes the log of 0, which ``log(sigmoid(l))`` would for large ``|l|``.
 
 A loss is a :class:`GANLoss`: a discriminator loss ``d(real_logits, fake_logits)`` and a
-generator loss ``g(fake_logits)``, both returning a scalar mean over the batch. Trainers
-call only these two, so other losses (least squares, Wasserstein with gradient penalty)
-join by adding an entry to :data:`LOSSES`; a loss that needs more than logits,
-such as a gradient penalty, declares it in ``needs_penalty``.
+generator loss ``g(fake_logits)``, both returning a scalar mean over the batch (for the hinge,
+least-squares and Wasserstein losses the "logit" is a raw score, not read as a probability).
+The least-squares and Wasserstein pairs and the gradient penalties (:func:`gradient_penalty`,
+:func:`r1_penalty`, pure functions of D's input gradients) are defined and tested here; they join
+:data:`LOSSES`, and ``ganlib train --loss``, once the trainer computes the penalties (issue 16).
 """
 
 from __future__ import annotations
@@ -63,6 +64,54 @@ def generator_loss_hinge(fake_logits):
     return -ops.mean(fake_logits)
 
 
+def discriminator_loss_least_squares(real_logits, fake_logits):
+    """Least-squares D loss (LSGAN, Mao et al. 2017, targets b = 1 real, a = 0 fake):
+    L_D = 1/2 E_x[(l(x) - 1)^2] + 1/2 E_z[l(G(z))^2].
+
+    Minimised over D by ``l* = p_data / (p_data + p_g)``; D is pushed in proportion to how far
+    its score is from the target, not only until it is right (as cross-entropy saturates).
+    """
+    return 0.5 * ops.mean(ops.square(real_logits - 1.0)) + 0.5 * ops.mean(ops.square(fake_logits))
+
+
+def generator_loss_least_squares(fake_logits):
+    """Least-squares G loss (target c = 1):  L_G = 1/2 E_z[(l(G(z)) - 1)^2]; gradient ``l - 1`` per logit."""
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+def critic_loss_wasserstein(real_logits, fake_logits):
+    """Wasserstein critic loss (Arjovsky et al. 2017):  L_D = E_z[f(G(z))] - E_x[f(x)].
+
+    Its minimum over 1-Lipschitz critics f is minus the Wasserstein-1 distance between p_data and
+    p_g (Kantorovich-Rubinstein duality); WGAN-GP keeps f near 1-Lipschitz with
+    :func:`gradient_penalty`.
+    """
+    return ops.mean(fake_logits) - ops.mean(real_logits)
+
+
+def generator_loss_wasserstein(fake_logits):
+    """Wasserstein G loss:  L_G = -E_z[f(G(z))] (the hinge G loss too; gradient -1 per score)."""
+    return -ops.mean(fake_logits)
+
+
+def gradient_penalty(gradients):
+    """WGAN-GP's penalty (Gulrajani et al. 2017):  E[(||grad_x f(x_hat)||_2 - 1)^2].
+
+    ``gradients`` are D's input gradients at the interpolates ``x_hat = eps x + (1 - eps) G(z)``,
+    ``eps ~ U(0, 1)`` per example, shape (N, ...); the norm is over everything but the batch axis.
+    """
+    norms = ops.sqrt(ops.sum(ops.square(ops.reshape(gradients, (ops.shape(gradients)[0], -1))), axis=1) + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))
+
+
+def r1_penalty(gradients):
+    """R1 (Mescheder et al. 2018):  E_x[||grad_x D(x)||_2^2] on real images; the loss adds gamma/2 times it.
+
+    ``gradients`` are D's input gradients at real images, shape (N, ...).
+    """
+    return ops.mean(ops.sum(ops.square(ops.reshape(gradients, (ops.shape(gradients)[0], -1))), axis=1))
+
+
 @dataclass(frozen=True)
 class GANLoss:
     """A pair of losses: ``d(real_logits, fake_logits)`` for D and ``g(fake_logits)`` for G."""
@@ -70,7 +119,7 @@ class GANLoss:
     name: str
     d: Callable
     g: Callable
-    needs_penalty: bool = False
+    gradient_penalty: bool = False  # WGAN-GP: D's loss adds gp_weight * gradient_penalty(...)
 
 
 LOSSES = {

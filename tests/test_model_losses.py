@@ -136,3 +136,54 @@ def test_logit_gradients_in_float64_match_the_closed_form_exactly():
     logits = np.linspace(-10.0, 10.0, 41)
     gradient = losses.logit_gradients(losses.generator_loss_minimax, logits)
     np.testing.assert_allclose(gradient, -_sigmoid(logits), rtol=1e-12)
+
+
+# --- least squares, Wasserstein, gradient penalties (closed forms) ---------------------------
+
+def test_least_squares_losses_match_their_formulas_and_optimum():
+    from ganlib.losses import discriminator_loss_least_squares, generator_loss_least_squares
+
+    real, fake = np.array([0.5, 1.5, 1.0], np.float32), np.array([0.0, -1.0, 2.0], np.float32)
+    np.testing.assert_allclose(float(discriminator_loss_least_squares(real, fake)),
+                               0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake ** 2).mean(), rtol=1e-6)
+    np.testing.assert_allclose(float(generator_loss_least_squares(fake)), 0.5 * ((fake - 1) ** 2).mean(), rtol=1e-6)
+    assert float(discriminator_loss_least_squares(np.ones(4), np.zeros(4))) == 0.0
+    # For a point with densities p_data, p_g, D's expected loss p_data (l-1)^2/2 + p_g l^2/2 is least
+    # at l* = p_data / (p_data + p_g) (Mao et al. 2017): check on a grid.
+    p_data, p_g = 0.3, 0.6
+    grid = np.linspace(-1, 2, 3001)
+    expected = p_data * 0.5 * (grid - 1) ** 2 + p_g * 0.5 * grid ** 2
+    assert abs(grid[expected.argmin()] - p_data / (p_data + p_g)) < 1e-3
+
+
+def test_wasserstein_losses_are_mean_differences():
+    from ganlib.losses import critic_loss_wasserstein, generator_loss_wasserstein
+
+    real, fake = np.array([1.0, 3.0], np.float32), np.array([-2.0, 0.0], np.float32)
+    assert float(critic_loss_wasserstein(real, fake)) == pytest.approx(-1.0 - 2.0)
+    assert float(generator_loss_wasserstein(fake)) == pytest.approx(1.0)
+    # Logit gradients: -1/N for every fake (G raises every score alike).
+    np.testing.assert_allclose(losses.logit_gradients(generator_loss_wasserstein, fake), [-1.0, -1.0])
+
+
+def test_gradient_penalty_of_a_linear_critic_is_its_closed_form():
+    """For f(x) = <w, x> the input gradient is w everywhere: GP = (|w| - 1)^2, R1 = |w|^2."""
+    import tensorflow as tf
+
+    from ganlib.losses import gradient_penalty, r1_penalty
+
+    rng = np.random.default_rng(0)
+    w = tf.constant(rng.standard_normal((28, 28, 1)).astype(np.float32))
+    x = tf.constant(rng.standard_normal((5, 28, 28, 1)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(tf.reduce_sum(x * w, axis=[1, 2, 3]))
+    gradients = tape.gradient(total, x)
+    norm = float(tf.norm(w))
+    assert float(gradient_penalty(gradients)) == pytest.approx((norm - 1.0) ** 2, rel=1e-5)
+    assert float(r1_penalty(gradients)) == pytest.approx(norm ** 2, rel=1e-5)
+    unit = tf.ones((3, 4)) / 2.0  # rows of norm 1: no penalty
+    assert float(gradient_penalty(unit)) == pytest.approx(0.0, abs=1e-6)
+    mixed = tf.constant([[3.0, 4.0], [0.0, 0.0]])  # norms 5 and 0: ((5-1)^2 + (0-1)^2) / 2
+    assert float(gradient_penalty(mixed)) == pytest.approx(8.5, rel=1e-5)
+    assert float(r1_penalty(mixed)) == pytest.approx(12.5, rel=1e-6)
