@@ -152,7 +152,8 @@ def test_cosine_knn_score_closed_form_and_blind_to_amount_of_ink():
     rng = np.random.default_rng(0)
     digits = rng.integers(0, 128, (6, 28, 28), dtype=np.uint8)
     darker = (digits * 2).astype(np.uint8)
-    np.testing.assert_allclose(cosine_knn_score(darker, digits, k=1), 0.0, atol=1e-6)
+    # 0 up to float32 rounding of 784-pixel unit vectors (1e-6 on some CPUs)
+    np.testing.assert_allclose(cosine_knn_score(darker, digits, k=1), 0.0, atol=1e-5)
     # model range: the same directions as the uint8 images they come from
     np.testing.assert_allclose(cosine_knn_score(to_model_range(digits), to_model_range(digits[::-1]), k=2),
                                cosine_knn_score(digits, digits[::-1], k=2), atol=1e-5)
