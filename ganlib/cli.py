@@ -11,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH
+from ganlib.config import cli_options, config_class, from_dict
 from ganlib.errors import GanlibError
+
+TRAINABLE = ("dcgan", "infogan", "conditional")  # ganlib.registry.KINDS, named here so parsing loads no TensorFlow
 
 
 def _int_at_least(text: str, least: int, kind: str) -> int:
@@ -33,13 +35,19 @@ def non_negative_int(text: str) -> int:
     return _int_at_least(text, 0, "non-negative")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(model: str = "dcgan") -> argparse.ArgumentParser:
+    """The command's parser; ``train``'s settings are those of ``model``'s config (:mod:`ganlib.config`)."""
     parser = argparse.ArgumentParser(prog="ganlib", description="Train DCGANs on MNIST and sample from them.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a DCGAN on MNIST",
-                                description="Train a DCGAN on MNIST with a progress bar; writes a sample grid "
-                                            "and a checkpoint per epoch, and generator.weights.h5 at the end.")
+    train = commands.add_parser("train", help="train a GAN on MNIST (--model dcgan, infogan or conditional)",
+                                description="Train a GAN on MNIST with a progress bar; writes a sample grid "
+                                            "and a checkpoint per epoch, and generator.weights.h5 at the end. "
+                                            f"The options after --model are {model}'s settings (ganlib.config); "
+                                            "`ganlib train --model NAME --help` lists another model's.")
+    train.add_argument("--model", choices=TRAINABLE, default=None,
+                       help="model family: dcgan (default), infogan (latent codes) or conditional (BigGAN-style, "
+                            "with labels); a resumed run keeps its own")
     train.add_argument("--epochs", type=positive_int, required=True,
                        help="total number of epochs (a resumed run trains only the missing ones)")
     train.add_argument("--data", type=Path, default=None,
@@ -47,30 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
                             "embedded 10,000-image subset)")
     train.add_argument("--download", action="store_true", help="allow downloading MNIST if no local copy exists")
     train.add_argument("--out", type=Path, default=Path("runs/dcgan"), help="output directory (default: runs/dcgan)")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    train.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
-                       help=f"batch size (default: {DEFAULT_BATCH_SIZE})")
-    train.add_argument("--width", type=positive_int, default=DEFAULT_WIDTH,
-                       help=f"network width: channels of the last generator layer (default: {DEFAULT_WIDTH})")
-    train.add_argument("--loss", default="non-saturating", help="GAN loss: non-saturating (default), minimax or hinge")
-    train.add_argument("--ema", type=float, default=DEFAULT_EMA_DECAY, metavar="DECAY",
-                       help="keep an exponential moving average of the generator's weights with this decay and "
-                            f"sample from it (default: {DEFAULT_EMA_DECAY}; 0 turns it off)")
-    train.add_argument("--update", choices=("alternating", "simultaneous"), default="alternating",
-                       help="alternating D then G updates (default, Goodfellow et al. Algorithm 1) or "
-                            "simultaneous ones from one forward pass (the TensorFlow tutorial's step)")
-    train.add_argument("--codes", type=non_negative_int, default=0, metavar="K",
-                       help="train an InfoGAN: a K-way categorical code in the noise that a head on D must "
-                            "recover (default: 0, a plain GAN)")
-    train.add_argument("--continuous", type=non_negative_int, default=0, metavar="M",
-                       help="InfoGAN continuous codes: M more noise coordinates the head on D must recover "
-                            "(default: 0)")
     train.add_argument("--keep", type=non_negative_int, default=2, metavar="N",
                        help="keep the N latest epoch checkpoints (default: 2; 0 keeps every epoch's)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out from its last checkpoint, with its recorded settings "
+                            "(a setting given that differs from the run's is refused)")
     train.add_argument("--gif", action="store_true", help="also join the per-epoch sample grids into samples.gif")
     train.add_argument("--limit", type=positive_int, default=None,
                        help="train on the first N images only (quick experiments)")
+    settings = train.add_argument_group(f"{model} settings")
+    for flag, options in cli_options(model):
+        settings.add_argument(flag, **{**options, "default": argparse.SUPPRESS})  # only the settings given
 
     sample = commands.add_parser("sample", help="write generated digits to a .npy file",
                                  description="Generate N digits as a uint8 array (N, 28, 28) saved with numpy.save.")
@@ -128,24 +123,50 @@ def load_npy(path: Path, made_by: str):
         raise GanlibError(f"{path} is not a numpy .npy array file ({error})") from None
 
 
+def model_named_in(argv) -> str:
+    """The ``--model`` of a ``train`` command line (default dcgan), read before parsing it, so that
+    the parser offers that model's settings."""
+    for i, word in enumerate(argv):
+        if word == "--model" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in TRAINABLE else "dcgan"
+        if word.startswith("--model="):
+            return word.split("=", 1)[1] if word.split("=", 1)[1] in TRAINABLE else "dcgan"
+    return "dcgan"
+
+
+def train_config(args, names):
+    """The run's config: the given settings on top of the run's recorded ones (``--resume``) or the defaults."""
+    from ganlib.runs import read_checkpoint_state
+
+    import dataclasses
+
+    given = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    if not args.resume:
+        return config_class(args.model or "dcgan")(**given)
+    state = read_checkpoint_state(args.out)
+    if state is None:
+        raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
+    saved = from_dict(state["config"])
+    if args.model is not None and saved.kind != args.model:
+        raise GanlibError(f"cannot resume {args.out}: it is a {saved.kind} run, not {args.model}")
+    return dataclasses.replace(saved, **given)
+
+
 def run_train(args) -> None:
     from ganlib.data import load_mnist
-    from ganlib.trainer import GENERATOR_FILE, Trainer, read_checkpoint_state
+    from ganlib.runs import GENERATOR_FILE
+    from ganlib.trainer import Trainer
 
+    names = [options["dest"] for _, options in cli_options(args.model or "dcgan")]
+    config = train_config(args, names)
     mnist = load_mnist(args.data, allow_download=args.download)
-    images = mnist.train[0][: args.limit]
-    done = 0
-    if args.resume:
-        state = read_checkpoint_state(args.out)
-        if state is None:
-            raise GanlibError(f"nothing to resume in {args.out} (no checkpoint.json); run without --resume")
-        done = state["epoch"]
-    trainer = Trainer(images, out_dir=args.out, batch_size=args.batch_size, seed=args.seed, width=args.width,
-                      loss=args.loss, ema_decay=args.ema or None, update=args.update, codes=args.codes, continuous=args.continuous,
-                      resume=args.resume, gif=args.gif, keep=args.keep or None,
+    images, labels = (array[: args.limit] for array in mnist.train)
+    trainer = Trainer(images, labels, config=config, out_dir=args.out, resume=args.resume, gif=args.gif,
+                      keep=args.keep or None,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
-    remaining = args.epochs - done
-    print(f"ganlib train: {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} -> {args.out}")
+    done, remaining = trainer.epoch, args.epochs - trainer.epoch
+    print(f"ganlib train: {config.kind}, {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} "
+          f"-> {args.out}")
     if remaining <= 0:
         print(f"already trained {done} epochs (asked for {args.epochs}); nothing to do")
         return
@@ -160,7 +181,8 @@ def run_sample(args) -> None:
 
     from ganlib import pretrained
     from ganlib.apps import conditional
-    from ganlib.trainer import generate, load_generator
+    from ganlib.sampling import generate
+    from ganlib.registry import load_generator
 
     if args.out.suffix != ".npy":
         raise GanlibError(f"--out must name a .npy file, got {args.out}")
@@ -206,7 +228,8 @@ def run_translate(args) -> None:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(model_named_in(argv)).parse_args(argv)
     from ganlib.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()

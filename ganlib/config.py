@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 LOSS_NAMES = ("non-saturating", "minimax", "ls", "hinge", "wgan-gp")  # ganlib.losses.LOSSES, by name
+LOSS_ALIASES = {"ns": "non-saturating"}  # ganlib.losses.ALIASES
 UPDATES = ("alternating", "simultaneous")
 SEMANTIC_CLASSIFIERS = ("lenet5", "evaluator")  # ganlib.apps.cyclegan.classifier_architecture
 
@@ -63,7 +64,7 @@ class GANConfig(RunConfig):
     # 32 rather than the DCGAN paper's 64: a width-32 generator samples 10,000 digits in under two
     # seconds on a 2-core CPU and trains about 3x faster per epoch.
     width: int = _setting(32, "network width: channels of the generator's last layer")
-    loss: str = _setting("non-saturating", "GAN loss", choices=LOSS_NAMES)
+    loss: str = _setting("non-saturating", "GAN loss (ns = non-saturating)", choices=LOSS_NAMES + tuple(LOSS_ALIASES))
     # Sample from an exponential moving average of the generator's weights (None: off).
     ema_decay: float | None = _setting(0.999, "decay of the moving average of G's weights that samples are "
                                               "drawn from (0 turns it off)", flag="--ema")
@@ -76,6 +77,7 @@ class GANConfig(RunConfig):
     def __post_init__(self):
         super().__post_init__()
         self.check_positive_integers("latent_dim", "width", "n_critic")
+        object.__setattr__(self, "loss", LOSS_ALIASES.get(self.loss, self.loss))  # one name per loss in records
         if self.loss not in LOSS_NAMES:
             raise ValueError(f"unknown GAN loss {self.loss!r}; choose one of {LOSS_NAMES}")
         if self.update not in UPDATES:
@@ -120,7 +122,7 @@ class ConditionalConfig(GANConfig):
     """A BigGAN-style class-conditional GAN (:class:`ganlib.apps.conditional.ConditionalGAN`)."""
 
     kind: ClassVar[str] = "conditional"
-    loss: str = _setting("hinge", "GAN loss", choices=LOSS_NAMES)
+    loss: str = _setting("hinge", "GAN loss (ns = non-saturating)", choices=LOSS_NAMES + tuple(LOSS_ALIASES))
     classes: int = _setting(10, "number of classes the generator is told")
     spectral: bool = _setting(True, "spectral normalisation in the projection discriminator")
 
@@ -200,6 +202,23 @@ def from_dict(record: dict) -> RunConfig:
     return cls(**{k: v for k, v in record.items() if k in names})
 
 
+def build_config(cls: type[RunConfig], config: RunConfig | None, settings: dict) -> RunConfig:
+    """``config`` (default: ``cls()``) with ``settings`` replacing fields of it; ValueError naming an
+    unknown setting, or a config of another class, with what to do instead."""
+    config = cls() if config is None else config
+    if not isinstance(config, cls):
+        raise ValueError(f"expected a {cls.__name__}, got a {type(config).__name__}")
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(settings) - set(names))
+    if unknown:
+        hint = ""
+        if {"codes", "continuous"} & set(unknown):
+            hint = "; latent codes belong to an InfoGAN (ganlib.infogan.InfoGAN)"
+        raise ValueError(f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}{hint}; "
+                         f"its settings are {', '.join(names)}")
+    return dataclasses.replace(config, **settings)
+
+
 def changed_settings(saved: RunConfig, now: RunConfig) -> list[str]:
     """``name: saved -> now`` for each setting that differs (the kind too), in field order."""
     if saved.kind != now.kind:
@@ -249,5 +268,5 @@ def _optional_number(type_name: str):
 
 
 __all__ = ["RunConfig", "GANConfig", "InfoGANConfig", "ConditionalConfig", "CycleGANConfig", "EncoderConfig",
-           "KINDS", "LOSS_NAMES", "UPDATES", "config_class", "to_dict", "from_dict", "infer_kind",
+           "KINDS", "LOSS_NAMES", "UPDATES", "config_class", "build_config", "to_dict", "from_dict", "infer_kind",
            "changed_settings", "cli_options"]

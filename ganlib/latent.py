@@ -167,7 +167,7 @@ def code_layout(generator, continuous: int = 0) -> dict:
 
 def seed_noise(seed: int, latent_dim: int) -> np.ndarray:
     """The latent vector of ``seed``: the first row of :func:`ganlib.trainer.fixed_noise` (same draw as ``generate(n, seed)[0]``)."""
-    from ganlib.trainer import fixed_noise
+    from ganlib.sampling import fixed_noise
 
     return fixed_noise(1, latent_dim, seed)[0]
 
@@ -251,7 +251,7 @@ def walk_effects(generator, z, coordinates, low: float = -2.5, high: float = 2.5
     ``{"coordinate": (J,), "ink": (J,), "slant": (J,)}``: the mean change (high minus low) of
     ink and slant for each coordinate.  A coordinate the generator ignores gives exactly 0.
     """
-    from ganlib.trainer import sample
+    from ganlib.sampling import sample
 
     z = np.asarray(z, dtype=np.float32)
     if z.ndim != 2 or len(z) == 0:
@@ -278,7 +278,7 @@ def category_digits(generator, z, categories: int | None = None) -> np.ndarray:
     that has taken the digit class has one share near 1 in each row.
     """
     from ganlib.evaluator import features_and_probabilities
-    from ganlib.trainer import sample
+    from ganlib.sampling import sample
 
     categories = categories or code_layout(generator)["categories"]
     if not categories:

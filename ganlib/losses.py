@@ -7,9 +7,8 @@ is exact and never takes the log of 0, which ``log(sigmoid(l))`` would for large
 A loss is a :class:`GANLoss`: a discriminator loss ``d(real_logits, fake_logits)`` and a
 generator loss ``g(fake_logits)``, both returning a scalar mean over the batch (for the hinge,
 least-squares and Wasserstein losses the "logit" is a raw score, not read as a probability).
-The least-squares and Wasserstein pairs and the gradient penalties (:func:`gradient_penalty`,
-:func:`r1_penalty`, pure functions of D's input gradients) are defined and tested here; they join
-:data:`LOSSES`, and ``ganlib train --loss``, once the trainer computes the penalties (issue 16).
+The gradient penalties (:func:`gradient_penalty`, :func:`r1_penalty`) are pure functions of D's
+input gradients; :meth:`ganlib.gan.GAN.penalty` computes those gradients and adds them to D's loss.
 """
 
 from __future__ import annotations
@@ -126,13 +125,17 @@ LOSSES = {
     "non-saturating": GANLoss("non-saturating", discriminator_loss, generator_loss_nonsaturating),
     "minimax": GANLoss("minimax", discriminator_loss, generator_loss_minimax),
     "hinge": GANLoss("hinge", discriminator_loss_hinge, generator_loss_hinge),
+    "ls": GANLoss("ls", discriminator_loss_least_squares, generator_loss_least_squares),
+    "wgan-gp": GANLoss("wgan-gp", critic_loss_wasserstein, generator_loss_wasserstein, gradient_penalty=True),
 }
+ALIASES = {"ns": "non-saturating"}
 
 
 def get_loss(loss: str | GANLoss) -> GANLoss:
     """Look a loss up by name (see :data:`LOSSES`), or pass a :class:`GANLoss` through."""
     if isinstance(loss, GANLoss):
         return loss
+    loss = ALIASES.get(loss, loss)
     if loss not in LOSSES:
         raise ValueError(f"unknown GAN loss {loss!r}; choose one of {sorted(LOSSES)}")
     return LOSSES[loss]

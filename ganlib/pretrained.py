@@ -26,7 +26,7 @@ def names() -> list[str]:
 
 def load(name: str):
     """The shipped pretrained generator ``name`` (a Keras model), weights checked by sha256."""
-    from ganlib.trainer import load_generator
+    from ganlib.registry import load_generator
 
     if name not in PRETRAINED:
         known = ", ".join(names()) or "none are shipped yet"

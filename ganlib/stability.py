@@ -36,7 +36,7 @@ from keras import layers, ops
 
 from ganlib.model import make_discriminator, make_generator
 from ganlib.toy import make_mlp_generator, mode_coverage, ring_centers, toy_batches, toy_samples
-from ganlib.trainer import GAN
+from ganlib.gan import GAN
 
 VARIANTS = ("plain", "pacgan", "minibatch-std", "spectral-norm", "instance-noise", "ttur", "hinge")
 

@@ -17,7 +17,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from ganlib.trainer import GAN, StepHistory, fixed_noise
+from ganlib.gan import GAN, SimultaneousGAN
+from ganlib.callbacks import StepHistory
+from ganlib.sampling import fixed_noise
 from ganlib.utils import new_figure
 
 TOY_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -75,9 +77,9 @@ def make_toy_gan(*, latent_dim: int = 2, data_dim: int = 2, hidden: int = 128, d
     if learning_rate <= 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     keras.utils.set_random_seed(seed)
-    gan = GAN(make_mlp_generator(latent_dim, data_dim, hidden, depth),
-              make_mlp_discriminator(data_dim, hidden, depth),
-              latent_dim=latent_dim, loss=loss, seed=seed, update=update)
+    gan = (SimultaneousGAN if update == "simultaneous" else GAN)(
+        make_mlp_generator(latent_dim, data_dim, hidden, depth), make_mlp_discriminator(data_dim, hidden, depth),
+        latent_dim=latent_dim, loss=loss, seed=seed, update=update, ema_decay=None)
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1))
     return gan

@@ -47,7 +47,7 @@ def latent_explorer(generator, *, seed_a: int = 0, seed_b: int = 1, steps: int =
     """
     import ipywidgets as w
 
-    from ganlib.trainer import sample
+    from ganlib.sampling import sample
 
     layout = code_layout(generator, continuous)
     latent_dim = layout["latent_dim"]
@@ -163,13 +163,15 @@ def run_playground(loss: str = "non-saturating", learning_rate: float = PLAYGROU
     import keras
 
     from ganlib.data import load_mnist, make_dataset
-    from ganlib.trainer import GAN, METRIC_NAMES, StepHistory, generate
+    from ganlib.gan import GAN, METRIC_NAMES
+    from ganlib.callbacks import StepHistory
+    from ganlib.sampling import generate
 
     if images is None:
         images = load_mnist().train[0]
     dataset = make_dataset(images, batch_size, seed=seed)
     keras.utils.set_random_seed(int(seed))
-    gan = GAN(width=width, loss=loss, seed=seed)
+    gan = GAN(width=width, loss=loss, seed=seed, ema_decay=None)
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
     history = StepHistory(METRIC_NAMES)

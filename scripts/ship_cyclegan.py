@@ -27,7 +27,7 @@ import_tensorflow_quietly()
 
 from ganlib import assets  # noqa: E402
 from ganlib.apps.cyclegan import DIRECTIONS, VARIANTS, restore_cyclegan, save_generators  # noqa: E402
-from ganlib.trainer import run_provenance  # noqa: E402
+from ganlib.runs import run_provenance  # noqa: E402
 
 
 def main() -> None:

@@ -23,7 +23,8 @@ from ganlib.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 
 from ganlib import assets  # noqa: E402
-from ganlib.trainer import restore_gan, run_provenance, save_generator  # noqa: E402
+from ganlib.registry import restore_run  # noqa: E402
+from ganlib.runs import run_provenance, save_weights_with_settings  # noqa: E402
 
 
 def main() -> None:
@@ -36,10 +37,10 @@ def main() -> None:
     parser.add_argument("--note", default="", help="anything else about how it was trained")
     args = parser.parse_args()
 
-    gan, epoch = restore_gan(args.run, args.epoch)
+    gan, epoch = restore_run(args.run, args.epoch)
     scores = json.loads(args.scores.read_text()) if args.scores else None
     provenance = run_provenance(args.run, epoch, args.command, args.note, scores)
-    weights = save_generator(gan, assets.ASSET_DIR / f"{args.name}.weights.h5", provenance)
+    weights = save_weights_with_settings(gan.sampler, assets.ASSET_DIR / f"{args.name}.weights.h5", provenance)
     assets.record(weights.name, contents=f"pretrained generator {args.name!r}; provenance in {args.name}.json")
     assets.record(f"{args.name}.json", contents=f"settings, training command and scores of {args.name!r}")
     print(f"shipped {weights} ({weights.stat().st_size / 1e6:.2f} MB), epoch {epoch}")

@@ -37,7 +37,7 @@ from ganlib import assets  # noqa: E402
 from ganlib.apps.anogan import (DIGITS, SHIPPED, SHIPPED_SETTINGS, encoder_record, gan_config,  # noqa: E402
                                 load_run, pack_weights, split_for_digit, train_models)
 from ganlib.data import read_mnist_npz  # noqa: E402
-from ganlib.trainer import read_history  # noqa: E402
+from ganlib.runs import read_history  # noqa: E402
 
 
 def train_digit(mnist, digit: int, directory: Path, args) -> None:

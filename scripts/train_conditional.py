@@ -27,7 +27,7 @@ tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlib.apps.conditional import ConditionalTrainer  # noqa: E402
+from ganlib.trainer import Trainer  # noqa: E402
 from ganlib.data import read_mnist_npz  # noqa: E402
 from ganlib.evaluator import features_and_probabilities  # noqa: E402
 
@@ -61,9 +61,9 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
     (x, y), _ = read_mnist_npz(args.source)
-    trainer = ConditionalTrainer(x, y, out_dir=args.out, seed=args.seed, width=args.width,
-                                 batch_size=args.batch_size, ema_decay=0.999, resume=args.resume, keep=None,
-                                 callbacks=[LabelAccuracy(args.out)], verbose=2)
+    trainer = Trainer(x, y, kind="conditional", out_dir=args.out, seed=args.seed, width=args.width,
+                      batch_size=args.batch_size, ema_decay=0.999, resume=args.resume, keep=None,
+                      callbacks=[LabelAccuracy(args.out)], verbose=2)
     print(f"start at epoch {trainer.epoch}, target {args.epochs}, config {trainer.config}", flush=True)
     start = time.perf_counter()
     trainer.train(max(0, args.epochs - trainer.epoch))

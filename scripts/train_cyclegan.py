@@ -31,7 +31,7 @@ from ganlib.apps.cyclegan import (DEFAULT_BATCH_SIZE, DEFAULT_BLOCKS, DEFAULT_CR
                                   DEFAULT_WIDTH, SEMANTIC_CLASSIFIERS, CycleGANTrainer,
                                   load_uci_digits, mnist_labels, train_uci_classifier, translate)
 from ganlib.data import load_mnist  # noqa: E402
-from ganlib.trainer import read_checkpoint_state  # noqa: E402
+from ganlib.runs import read_checkpoint_state  # noqa: E402
 
 CHECK = 500  # training images per domain for the per-epoch progress check
 

@@ -14,7 +14,8 @@ from ganlib.data import to_model_range
 from ganlib.errors import DataError
 from ganlib.evaluator import load_evaluator
 from ganlib.model import make_generator
-from ganlib.trainer import read_history, restore_gan
+from ganlib.runs import read_history
+from ganlib.registry import restore_run
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +211,7 @@ def test_fair_generator_trains_the_requested_steps_on_the_subset_only(mnist, tmp
     generator = train_fair_generator(x, y, tmp_path / "fair", steps=4, width=4, batch_size=8)
     assert is_conditional(generator)
     assert len(read_history(tmp_path / "fair")) == 1  # one epoch ...
-    gan, _ = restore_gan(tmp_path / "fair")
+    gan, _ = restore_run(tmp_path / "fair")
     assert int(gan.g_optimizer.iterations) == 4  # ... of exactly ``steps`` batches
     assert (tmp_path / "fair" / "generator.weights.h5").exists()
 

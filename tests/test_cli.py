@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ganlib.cli import main
-from ganlib.trainer import read_history
+from ganlib.runs import read_history
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +59,20 @@ def test_sample_writes_uint8_digits(trained_run, tmp_path):
         (["train", "--epochs", "1", "--data", "missing.npz"], "does not exist"),
         (["train", "--epochs", "1", "--out", "{run}"], "already holds a run"),
         (["train", "--epochs", "1", "--out", "{empty}", "--resume"], "nothing to resume"),
-        (["train", "--epochs", "1", "--loss", "wgan", "--out", "{empty}"], "unknown GAN loss"),
-        (["train", "--epochs", "1", "--codes", "1", "--out", "{empty}"], "at least 2 categories"),
-        (["train", "--epochs", "1", "--codes", "10", "--continuous", "100", "--out", "{empty}"],
-         "continuous codes must number 0 to 99"),
+        (["train", "--model", "infogan", "--epochs", "1", "--codes", "1", "--out", "{empty}"],
+         "codes must be 0 or at least 2"),
+        (["train", "--model", "infogan", "--epochs", "1", "--codes", "10", "--continuous", "100", "--out", "{empty}"],
+         "more than latent_dim=100"),
+        (["train", "--epochs", "2", "--out", "{run}", "--resume", "--width", "16"],
+         "cannot resume {run} with other settings (width: 8 -> 16)"),
+        (["train", "--model", "infogan", "--epochs", "2", "--out", "{run}", "--resume"], "it is a dcgan run"),
+        (["train", "--epochs", "1", "--ema", "1.5", "--out", "{empty}"], "ema_decay must be in (0, 1)"),
     ],
 )
 def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = [a.format(run=trained_run, empty=tmp_path / "empty") for a in argv]
+    message = message.format(run=trained_run)
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("ganlib: error:") and message in err and "\n" not in err
@@ -75,6 +80,9 @@ def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsy
 
 @pytest.mark.parametrize("argv", [["train", "--epochs", "0"], ["train", "--epochs", "1", "--keep", "-1"],
                                   ["train", "--epochs", "1", "--update", "sideways"],
+                                  ["train", "--epochs", "1", "--loss", "wgan"],
+                                  ["train", "--epochs", "1", "--codes", "10"],      # codes need --model infogan
+                                  ["train", "--model", "bigan", "--epochs", "1"],
                                   ["sample", "--n", "3", "--out", "x.npy"],
                                   ["sample", "--model", "a", "--weights", "b", "--n", "1", "--out", "x.npy"],
                                   ["translate", "--to", "svhn", "--in", "a.npy", "--out", "b.npy"],
@@ -86,7 +94,29 @@ def test_bad_arguments_exit_with_usage(argv, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["translate"]])
+@pytest.mark.parametrize("model, extra", [("infogan", ["--codes", "10", "--continuous", "2"]),
+                                          ("conditional", []), ("dcgan", ["--loss", "wgan-gp", "--n-critic", "2"])])
+def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, extra, tmp_path):
+    import h5py
+
+    common = ["train", "--model", model, "--limit", "256", "--width", "8", "--keep", "0", *extra]
+    assert main([*common, "--epochs", "2", "--out", str(tmp_path / "straight")]) == 0
+    assert main([*common, "--epochs", "1", "--out", str(tmp_path / "cut")]) == 0
+    assert main(["train", "--epochs", "2", "--limit", "256", "--out", str(tmp_path / "cut"), "--resume"]) == 0  # its own settings
+    for run in ("straight", "cut"):
+        assert [line["epoch"] for line in read_history(tmp_path / run)] == [1, 2]
+
+    def weights(run):
+        with h5py.File(tmp_path / run / "generator.weights.h5") as file:
+            arrays = []
+            file.visititems(lambda name, item: arrays.append(item[()]) if isinstance(item, h5py.Dataset) else None)
+            return arrays
+
+    for a, b in zip(weights("straight"), weights("cut"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["train", "--model", "infogan"], ["sample"], ["translate"]])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main([*command, "--help"])

@@ -5,14 +5,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganlib.apps.conditional import (ConditionalBatchNorm, ConditionalGAN, ConditionalTrainer, class_report,
+from ganlib.apps.conditional import (ConditionalBatchNorm, ConditionalGAN, class_report,
                                      class_samples, generate, is_conditional, make_conditional_generator,
                                      make_projection_discriminator, sample, truncated_noise)
 from ganlib.data import make_dataset
 from ganlib.errors import DataError
 from ganlib.evaluator import features_and_probabilities
 from ganlib.model import make_generator
-from ganlib.trainer import GENERATOR_FILE, StepHistory, fixed_noise, load_generator, read_history, restore_gan
+from ganlib.gan import GAN
+from ganlib.trainer import Trainer
+from ganlib.runs import GENERATOR_FILE, read_history
+from ganlib.callbacks import StepHistory
+from ganlib.sampling import fixed_noise
+from ganlib.registry import load_generator, restore_run
 
 from test_trainer import Interrupt
 
@@ -80,14 +85,13 @@ def test_projection_term_closed_form():
 def test_fake_labels_are_uniform_stateless_and_per_stream():
     gan = ConditionalGAN(width=4, seed=5)
     gan.compile()
-    a, b = gan.fake_labels(20000, 0), gan.fake_labels(20000, 0)
+    (z, a), (_, b) = gan.sample_latent(20000, 0), gan.sample_latent(20000, 0)
     np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, gan.fake_labels(20000, 1))
+    assert not np.array_equal(a, gan.sample_latent(20000, 1)[1])
     counts = np.bincount(np.asarray(a), minlength=10)
     assert len(counts) == 10 and np.all(np.abs(counts - 2000) < 200)
-    z, labels = gan.generator_input(6, 1)
-    np.testing.assert_array_equal(z, gan.noise(6, 1))
-    np.testing.assert_array_equal(labels, gan.fake_labels(6, 1))
+    # the noise is the plain GAN's, from the same (seed, step, stream) key
+    np.testing.assert_array_equal(z, GAN.sample_latent(gan, 20000, 0))
 
 
 def test_truncated_noise():
@@ -122,7 +126,7 @@ def test_sample_and_generate():
 
 
 def test_conditional_gan_refuses_codes_and_unlabelled_batches(labelled):
-    with pytest.raises(ValueError, match="labels, not InfoGAN codes"):
+    with pytest.raises(ValueError, match="no setting 'codes'"):
         ConditionalGAN(width=4, codes=10)
     gan = ConditionalGAN(width=4)
     gan.compile()
@@ -148,13 +152,13 @@ def test_short_training_learns_the_labels(labelled):
 def test_interrupted_run_resumes_exactly(labelled, tmp_path):
     images, labels = labelled[0][:256], labelled[1][:256]
     settings = {"seed": 3, "ema_decay": 0.99, **SMALL}
-    straight = ConditionalTrainer(images, labels, out_dir=tmp_path / "straight", **settings)
+    straight = Trainer(images, labels, kind="conditional", out_dir=tmp_path / "straight", **settings)
     straight.train(3)
-    cut = ConditionalTrainer(images, labels, out_dir=tmp_path / "cut", callbacks=[Interrupt(epoch=1, batch=1)],
-                             **settings)
+    cut = Trainer(images, labels, kind="conditional", out_dir=tmp_path / "cut", callbacks=[Interrupt(epoch=1, batch=1)],
+                  **settings)
     with pytest.raises(KeyboardInterrupt):
         cut.train(3)
-    resumed = ConditionalTrainer(images, labels, out_dir=tmp_path / "cut", resume=True, **settings)
+    resumed = Trainer(images, labels, kind="conditional", out_dir=tmp_path / "cut", resume=True, **settings)
     assert resumed.epoch == 1
     resumed.train(2)
     assert [line["epoch"] for line in read_history(tmp_path / "cut")] == [1, 2, 3]
@@ -163,7 +167,7 @@ def test_interrupted_run_resumes_exactly(labelled, tmp_path):
     np.testing.assert_array_equal(straight.gan.generate(10), resumed.gan.generate(10))
     assert (tmp_path / "cut" / "samples-0003.png").exists()
 
-    restored, epoch = restore_gan(tmp_path / "cut")
+    restored, epoch = restore_run(tmp_path / "cut")
     assert epoch == 3 and isinstance(restored, ConditionalGAN)
     np.testing.assert_array_equal(restored.generate(10), straight.gan.generate(10))
     generator = load_generator(tmp_path / "cut" / GENERATOR_FILE)

@@ -73,7 +73,7 @@ def test_cli_options_take_their_defaults_from_the_fields():
     options = dict(cli_options("dcgan"))
     assert options["--batch-size"]["default"] == 64 and options["--batch-size"]["type"] is int
     assert options["--ema"]["dest"] == "ema_decay" and options["--ema"]["type"]("0") is None
-    assert options["--loss"]["choices"] == config.LOSS_NAMES
+    assert options["--loss"]["choices"] == config.LOSS_NAMES + ("ns",)
     assert "--codes" in dict(cli_options("infogan")) and "--codes" not in options
     spectral = dict(cli_options("conditional"))["--spectral"]
     assert spectral["type"]("no") is False and spectral["default"] is True

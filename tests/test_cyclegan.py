@@ -14,7 +14,8 @@ from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, CycleGANTr
 from ganlib.evaluator import make_evaluator
 from ganlib.data import MNIST, to_model_range
 from ganlib.errors import CheckpointError, DataError
-from ganlib.trainer import StepHistory, read_history
+from ganlib.callbacks import StepHistory
+from ganlib.runs import read_history
 
 from test_trainer import Interrupt
 
@@ -208,7 +209,7 @@ def test_save_load_roundtrip_and_corrupt_weights_refused(tiny_generators, mnist,
 
 def test_shipped_variants_have_their_own_files_and_settings():
     from ganlib.apps.cyclegan import VARIANTS, check_variant, shipped_generator_name
-    from ganlib.trainer import read_weights_settings
+    from ganlib.runs import read_weights_settings
     from ganlib import assets
 
     assert shipped_generator_name("mnist_to_uci", "label-free") == generator_name("mnist_to_uci")

@@ -15,7 +15,7 @@ import pytest
 from ganlib import assets, pretrained
 from ganlib.errors import GanlibError, IntegrityError
 from ganlib.metrics import evaluate
-from ganlib.trainer import generate
+from ganlib.sampling import generate
 
 N = 5000
 # Measured for the shipped dcgan-mnist (InfoGAN options, epoch 30) with seed 2026 (seeds 1 and 2 in

@@ -66,7 +66,7 @@ def test_variants_share_the_generator_and_differ_where_they_should():
     assert float(ttur.d_optimizer.learning_rate) == pytest.approx(4e-3)
     assert float(ttur.g_optimizer.learning_rate) == pytest.approx(2.5e-4)
     assert float(plain.d_optimizer.learning_rate) == pytest.approx(1e-3)
-    assert plain.gan_loss.name == "non-saturating" and hinge.gan_loss.name == "hinge"
+    assert plain.loss_pair.name == "non-saturating" and hinge.loss_pair.name == "hinge"
     packed = stability.make_toy_variant("pacgan", seed=3, hidden=8, pack=2)
     assert isinstance(packed.discriminator.layers[0], stability.Pack)
 

@@ -100,7 +100,7 @@ def test_step_history_refuses_models_that_report_every_nth_step():
     import keras
     import tensorflow as tf
 
-    from ganlib.trainer import StepHistory
+    from ganlib.callbacks import StepHistory
 
     gan = toy.make_toy_gan(hidden=8)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3),

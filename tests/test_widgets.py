@@ -5,7 +5,8 @@ import pytest
 from ganlib import latent, model, utils, widgets
 from ganlib.losses import LOSSES
 from ganlib.model import latent_code, make_generator
-from ganlib.trainer import METRIC_NAMES, fixed_noise
+from ganlib.gan import METRIC_NAMES
+from ganlib.sampling import fixed_noise
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -50,7 +50,9 @@ from ganlib.data import check_model_images, check_uint8_digits, make_dataset, to
 from ganlib.errors import CheckpointError, DataError
 from ganlib.metrics import pairwise_sq_distances
 from ganlib.model import discriminator_features, discriminator_head, make_discriminator, make_generator
-from ganlib.trainer import Trainer, read_checkpoint_state, restore_gan
+from ganlib.trainer import Trainer
+from ganlib.runs import read_checkpoint_state
+from ganlib.registry import restore_run
 
 DIGITS = tuple(range(10))
 FEATURE_WEIGHT = 0.1  # lambda of AnoGAN (Schlegl et al. 2017)
@@ -492,10 +494,10 @@ def encoder_record(directory) -> dict | None:
 def load_run(directory, digit: int) -> AnoGANModels:
     """The models of a training run (``scripts/train_anogan.py``): the GAN's sampler (moving
     average if kept) and D features from its latest checkpoint, and the encoder."""
-    gan, _ = restore_gan(directory)
+    gan, _ = restore_run(directory)
     if encoder_record(directory) is None:
         raise CheckpointError(f"{directory} has no trained encoder ({ENCODER_RECORD} missing); finish the run first")
-    encoder = make_encoder(gan.latent_dim, gan_config(directory)["width"])
+    encoder = make_encoder(gan.config.latent_dim, gan.config.width)
     encoder.load_weights(Path(directory) / ENCODER_FILE)
     return AnoGANModels(check_digit(digit), gan.sampler, discriminator_features(gan.discriminator), encoder,
                         discriminator_head(gan.discriminator))

@@ -82,12 +82,13 @@ import tensorflow as tf
 
 from scipy.optimize import linear_sum_assignment
 
-from ganlib.apps.conditional import CLASSES, ConditionalTrainer, is_conditional, sample, truncated_noise
+from ganlib.apps.conditional import CLASSES, is_conditional, sample, truncated_noise
 from ganlib.data import to_model_range
 from ganlib.errors import DataError
 from ganlib.evaluator import make_evaluator
 from ganlib.latent import category_values, code_layout
-from ganlib.trainer import sample as sample_unconditional
+from ganlib.sampling import sample as sample_unconditional
+from ganlib.trainer import Trainer
 
 DEFAULT_STEPS = 300  # about 35-90 s a classifier on 2 shared CPU cores (benchmarks/README.md, "Data augmentation ...")
 DEFAULT_BATCH = 64
@@ -419,7 +420,7 @@ def classifier_accuracy(model, images, labels) -> float:
 
 def train_fair_generator(images, labels, out_dir, *, steps: int, width: int = 16, batch_size: int = DEFAULT_BATCH,
                          seed: int = 0):
-    """A conditional GAN (:class:`~ganlib.apps.conditional.ConditionalTrainer`: hinge, spectral
+    """A conditional GAN (:class:`~ganlib.trainer.Trainer` of a ``conditional`` kind: hinge, spectral
     norm, moving average) trained only on the few labelled ``images`` for ``steps`` steps.
 
     The images are repeated so that one epoch holds ``steps`` full batches: one checkpoint and
@@ -428,9 +429,8 @@ def train_fair_generator(images, labels, out_dir, *, steps: int, width: int = 16
     """
     images, labels = np.asarray(images), np.asarray(labels)
     copies = math.ceil(steps * batch_size / len(images))
-    trainer = ConditionalTrainer(np.tile(images, (copies, 1, 1)), np.tile(labels, copies), out_dir=out_dir,
-                                 width=width, batch_size=batch_size, seed=seed, verbose=0, keep=1)
-    trainer.steps_per_epoch = steps
+    trainer = Trainer(np.tile(images, (copies, 1, 1)), np.tile(labels, copies), kind="conditional", out_dir=out_dir,
+                      width=width, batch_size=batch_size, seed=seed, verbose=0, keep=1, steps_per_epoch=steps)
     trainer.train(epochs=1)
     return trainer.gan.sampler
 

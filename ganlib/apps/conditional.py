@@ -14,7 +14,7 @@ D's layers are spectrally normalised (Miyato et al. 2018) and both networks are 
 with the hinge loss.  The truncation trick samples z from a truncated normal (values with
 ``|z| > threshold`` are redrawn), trading variety for quality.
 
-:class:`ConditionalGAN` is a :class:`ganlib.trainer.GAN` whose hooks carry labels: real
+:class:`ConditionalGAN` is a :class:`ganlib.gan.GAN` whose batches carry labels: real
 batches are ``(images, labels)``, fake labels are drawn uniformly and statelessly from
 ``(seed, step, stream)`` like the noise, so a run restored from a checkpoint resumes exactly.
 """
@@ -30,9 +30,11 @@ from ganlib.data import IMAGE_SHAPE, to_uint8
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY, DEFAULT_WIDTH, LATENT_DIM
 from ganlib.errors import DataError
 from ganlib.latent import truncated_normal
-from ganlib.trainer import GAN, SAMPLE_BATCH, Trainer
+from ganlib.config import ConditionalConfig, build_config
+from ganlib.gan import GAN
+from ganlib.sampling import SAMPLE_BATCH
 
-CLASSES = 10
+CLASSES = ConditionalConfig.classes
 LABEL_STREAM = 1  # folded into the noise key to draw the fake labels from an independent stream
 
 
@@ -143,56 +145,59 @@ def make_projection_discriminator(width: int = DEFAULT_WIDTH, classes: int = CLA
 
 
 class ConditionalGAN(GAN):
-    """A class-conditional GAN: G(z, y), D(x, y); trained on ``(images, labels)`` batches.
+    """A class-conditional GAN: G(z, y), D(x, y), trained on ``(images, labels)`` batches.
 
-    Only :class:`GAN`'s three hooks change: the real input is ``(images, labels)``, G reads
-    ``(z, y)`` with ``y`` uniform over the classes, drawn statelessly from (seed, step, stream)
-    as the noise is, and D sees each fake with the label it was made for.  Noise stream, moving
-    average, metrics and checkpoints are the parent's.
+    Algorithm 1 unchanged, with a label beside every image: G's input is ``(z, y)`` with ``y``
+    uniform over the classes, drawn statelessly from (seed, step, stream) as the noise is (so a
+    restored run resumes exactly), and D judges each real image with its label and each fake
+    with the label it was made for.  Settings: :class:`ganlib.config.ConditionalConfig`
+    (hinge loss and a spectrally normalised projection D by default).
     """
 
-    def __init__(self, generator=None, discriminator=None, *, classes: int = CLASSES, latent_dim: int = LATENT_DIM,
-                 width: int = DEFAULT_WIDTH, loss="hinge", spectral: bool = True, **kwargs):
-        if kwargs.get("codes") or kwargs.get("continuous"):
-            raise ValueError("a ConditionalGAN has labels, not InfoGAN codes: leave codes and continuous at 0")
-        if not isinstance(classes, int) or classes < 2:
-            raise ValueError(f"classes must be an integer of at least 2, got {classes!r}")
-        self.classes = classes
-        generator = generator if generator is not None else make_conditional_generator(latent_dim, width, classes)
+    config_class = ConditionalConfig
+
+    def __init__(self, generator=None, discriminator=None, *, config=None, name=None, **settings):
+        c = build_config(self.config_class, config, settings)
+        generator = generator if generator is not None else make_conditional_generator(c.latent_dim, c.width,
+                                                                                       c.classes)
         discriminator = (discriminator if discriminator is not None
-                         else make_projection_discriminator(width, classes, spectral))
-        super().__init__(generator, discriminator, latent_dim=latent_dim, width=width, loss=loss, **kwargs)
+                         else make_projection_discriminator(c.width, c.classes, c.spectral))
+        super().__init__(generator, discriminator, config=c, name=name)
 
-    def real_input(self, data):
-        """D reads a real batch as (images, labels)."""
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise DataError("a ConditionalGAN trains on (images, labels) batches: make_dataset(..., labels=labels)")
-        images, labels = data[0], data[1]
-        return (images, tf.cast(labels, tf.int32)), tf.shape(images)[0]
+    def sample_latent(self, batch_size, stream: int):
+        """(z, y): the noise, and uniform labels from an independent stateless stream."""
+        key = tf.random.experimental.stateless_fold_in(self.noise_key(stream), LABEL_STREAM)
+        labels = tf.random.stateless_uniform((batch_size,), seed=key, minval=0, maxval=self.config.classes,
+                                             dtype=tf.int32)
+        return super().sample_latent(batch_size, stream), labels
 
-    def fake_labels(self, batch_size, stream: int):
-        """Uniform labels for this step's fakes: stateless draws keyed by (seed, step, stream)."""
-        step = tf.cast(self.g_optimizer.iterations, tf.int64)
-        key = tf.stack([tf.constant(self.seed, tf.int64), 2 * step + stream])
-        key = tf.random.experimental.stateless_fold_in(key, LABEL_STREAM)
-        return tf.random.stateless_uniform((batch_size,), seed=key, minval=0, maxval=self.classes, dtype=tf.int32)
+    def discriminator_loss(self, real, latent):
+        images, labels = real_images_and_labels(real)
+        fake = self.generator(latent, training=True)
+        real_logits = self.discriminator([images, labels], training=True)
+        fake_logits = self.discriminator([fake, latent[1]], training=True)
+        d_loss = self.loss_pair.d(real_logits, fake_logits)
+        # the penalty's gradients are taken at images judged with the real labels
+        penalty = self.penalty(lambda x, training: self.discriminator([x, labels], training=training), images, fake)
+        return d_loss + penalty, self.d_logs(d_loss, real_logits, fake_logits)
 
-    def generator_input(self, batch_size, stream: int):
-        """G reads (noise, uniform labels), both drawn from the stateless (seed, step) stream."""
-        return (self.noise(batch_size, stream), self.fake_labels(batch_size, stream))
-
-    def fake_input(self, fake, inputs):
-        """D reads each fake with the label G was asked for."""
-        return (fake, inputs[1])
-
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
+    def generator_loss(self, latent):
+        fake_logits = self.discriminator([self.generator(latent, training=True), latent[1]], training=True)
+        g_loss = self.loss_pair.g(fake_logits)
+        return g_loss, {"g_loss": g_loss}
 
     def generate(self, n: int, seed: int = 0, batch_size: int = SAMPLE_BATCH, labels=None,
                  truncation: float | None = None) -> np.ndarray:
         """``n`` samples of :attr:`sampler` as uint8, for ``labels`` (default: 0, 1, ..., cycling)."""
-        labels = np.arange(n) % self.classes if labels is None else labels
-        return sample(self.sampler, labels, truncated_noise(n, self.latent_dim, seed, truncation), batch_size)
+        labels = np.arange(n) % self.config.classes if labels is None else labels
+        return sample(self.sampler, labels, truncated_noise(n, self.config.latent_dim, seed, truncation), batch_size)
+
+
+def real_images_and_labels(batch):
+    """(images, int32 labels) of a batch; DataError if the batch has no labels."""
+    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        raise DataError("a ConditionalGAN trains on (images, labels) batches: make_dataset(..., labels=labels)")
+    return batch[0], tf.cast(batch[1], tf.int32)
 
 
 def truncated_noise(n: int, latent_dim: int = LATENT_DIM, seed: int = 0, threshold: float | None = None) -> np.ndarray:
@@ -288,22 +293,6 @@ def class_report(images, labels, reference_images, reference_labels) -> dict:
     }
 
 
-class ConditionalTrainer(Trainer):
-    """:class:`ganlib.trainer.Trainer` for a :class:`ConditionalGAN`: ``ConditionalTrainer(images, labels, ...)``.
-
-    Same checkpoints, history, sample grids (one digit per class, cycling) and resume rules;
-    the loss defaults to hinge and the config records ``classes`` and ``spectral``.
-    """
-
-    def __init__(self, images, labels, *, classes: int = CLASSES, spectral: bool = True, loss="hinge", **kwargs):
-        self.classes, self.spectral = classes, spectral
-        super().__init__(images, labels=labels, loss=loss, **kwargs)
-
-    def make_gan(self) -> ConditionalGAN:
-        self.config.update(classes=self.classes, spectral=self.spectral, conditional=True)
-        return super().make_gan()
-
-
 __all__ = ["ConditionalBatchNorm", "Projection", "make_conditional_generator", "make_projection_discriminator",
-           "ConditionalGAN", "ConditionalTrainer", "truncated_noise", "sample", "generate", "class_samples", "class_report",
+           "ConditionalGAN", "truncated_noise", "sample", "generate", "class_samples", "class_report",
            "is_conditional", "DEFAULT_BATCH_SIZE", "DEFAULT_EMA_DECAY"]

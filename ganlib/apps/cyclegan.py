@@ -57,10 +57,11 @@ from ganlib import assets
 from ganlib.data import IMAGE_SHAPE, MNIST, make_dataset, to_uint8
 from ganlib.errors import CheckpointError, DataError
 from ganlib.evaluator import as_model_input, features_and_probabilities, make_evaluator
-from ganlib.trainer import (HISTORY_FILE, SAMPLE_BATCH, EpochLog, GANCheckpoint, StopOnNaN, check_same_settings,
-                            checkpoint_file,
-                            default_optimizer, load_checkpoint, load_weights_checked, raise_if_diverged,
-                            read_checkpoint_state, read_weights_settings, save_weights_with_settings)
+from ganlib.callbacks import EpochLog, GANCheckpoint, StopOnNaN, raise_if_diverged
+from ganlib.config import RunConfig
+from ganlib.runs import (HISTORY_FILE, check_same_settings, checkpoint_file, load_checkpoint, load_weights_checked,
+                         read_checkpoint_state, read_weights_settings, save_weights_with_settings)
+from ganlib.sampling import SAMPLE_BATCH
 
 DIRECTIONS = ("mnist_to_uci", "uci_to_mnist")
 CYCLE_WEIGHT = 10.0  # lambda of Zhu et al. (2017)
@@ -262,8 +263,8 @@ class CycleGAN(keras.Model):
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Set the generators' and the critics' optimisers (default: Adam 2e-4, beta_1 0.5, as the paper)."""
         super().compile(**kwargs)
-        self.g_optimizer = g_optimizer or default_optimizer()
-        self.d_optimizer = d_optimizer or default_optimizer()
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(RunConfig.learning_rate, beta_1=RunConfig.beta_1)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(RunConfig.learning_rate, beta_1=RunConfig.beta_1)
         self.g_optimizer.build(self.g_variables)  # built now, so a checkpoint restores their slots
         self.d_optimizer.build(self.d_variables)
 

@@ -1,0 +1,95 @@
+"""InfoGAN (Chen et al. 2016): latent codes in G's noise that a head on D must recover.
+
+InfoGAN adds to the GAN game a lower bound on the mutual information I(c; G(z, c)) between
+a code c and the image made from it,
+
+    I(c; G(z, c)) >= E_{c, x = G(z, c)} [log Q(c | x)] + H(c),
+
+where Q is a network that guesses c from the image.  Both D (through Q, which shares D's body)
+and G maximise the bound, so both losses add ``info_weight * E[-log Q(c | G(z))]``.  H(c) is a
+constant and is left out.
+
+Here a K-way categorical code is the first noise coordinate read through the normal CDF
+(:class:`ganlib.model.CategoricalCode`: uniform over K for z ~ N(0, I)), so G keeps one plain
+noise input and sampling, fixed noise and interpolation work unchanged; ``continuous=M`` more
+coordinates are continuous codes, which Q predicts with a unit-variance Gaussian (the squared
+error).  Nothing tells a code what to mean; on MNIST the 10-way code mostly takes the digit.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from ganlib.config import InfoGANConfig, build_config
+from ganlib.gan import METRIC_NAMES, GAN
+from ganlib.model import CategoricalCode, latent_code, make_code_head, make_discriminator, make_generator
+
+CONTINUOUS_WEIGHT = 0.1  # weight of the continuous codes' term in the info loss (a common InfoGAN choice)
+
+
+class InfoGAN(GAN):
+    """A :class:`ganlib.gan.GAN` whose losses both add InfoGAN's ``info_loss`` (module docstring).
+
+    ``d_loss`` and ``g_loss`` stay the adversarial terms; ``info_loss`` is logged on its own.
+    """
+
+    config_class = InfoGANConfig
+    metric_names = METRIC_NAMES + ("info_loss",)
+
+    def __init__(self, generator=None, discriminator=None, *, config=None, name=None, **settings):
+        c = build_config(self.config_class, config, settings)
+        generator = generator if generator is not None else make_generator(c.latent_dim, c.width, codes=c.codes)
+        first = generator.layers[0]
+        if c.codes and not (isinstance(first, CategoricalCode) and first.categories == c.codes):
+            raise ValueError(f"codes={c.codes} needs a generator that starts with CategoricalCode({c.codes}) "
+                             "(make_generator(codes=...))")
+        discriminator = discriminator if discriminator is not None else make_discriminator(c.width)
+        code_head = make_code_head(c.codes + c.continuous, discriminator.layers[-1].kernel.shape[0])
+        super().__init__(generator, discriminator, config=c, name=name)
+        self.code_head = code_head
+
+    @property
+    def d_variables(self) -> list:
+        """D and the code head Q, which are trained together."""
+        return self.discriminator.trainable_variables + self.code_head.trainable_variables
+
+    def critic(self, images):
+        """D's logits and the features of D's body, which Q reads."""
+        features = images
+        for layer in self.discriminator.layers[:-1]:
+            features = layer(features, training=True)
+        return self.discriminator.layers[-1](features), features
+
+    def info_loss(self, z, features):
+        """``info_weight * E[-log Q(c | G(z))]``: cross-entropy on the categorical code plus
+        ``CONTINUOUS_WEIGHT * E[sum_j (q_j - c_j)^2 / 2]``, a unit Gaussian's negative log-likelihood
+        without its constant, for the continuous codes."""
+        c = self.config
+        outputs = self.code_head(features, training=True)
+        loss = 0.0
+        if c.codes:
+            loss = ops.mean(keras.losses.sparse_categorical_crossentropy(
+                latent_code(z, c.codes), outputs[:, :c.codes], from_logits=True))
+        if c.continuous:
+            first = 1 if c.codes else 0
+            targets = z[:, first:first + c.continuous]
+            loss = loss + CONTINUOUS_WEIGHT * ops.mean(ops.sum(ops.square(outputs[:, c.codes:] - targets), axis=-1) / 2)
+        return c.info_weight * loss
+
+    def discriminator_loss(self, real, z):
+        fake = self.generator(z, training=True)
+        real_logits, _ = self.critic(real)
+        fake_logits, features = self.critic(fake)
+        d_loss = self.loss_pair.d(real_logits, fake_logits)
+        info_loss = self.info_loss(z, features)
+        total = d_loss + info_loss + self.penalty(self.discriminator, real, fake)
+        return total, {**self.d_logs(d_loss, real_logits, fake_logits), "info_loss": info_loss}
+
+    def generator_loss(self, z):
+        fake_logits, features = self.critic(self.generator(z, training=True))
+        g_loss = self.loss_pair.g(fake_logits)
+        return g_loss + self.info_loss(z, features), {"g_loss": g_loss}
+
+
+__all__ = ["InfoGAN", "CONTINUOUS_WEIGHT"]
