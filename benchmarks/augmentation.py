@@ -1,10 +1,20 @@
 """Does a class-conditional generator help a classifier trained on few labels? The grid of ganlib.apps.augment.
 
-    python benchmarks/augmentation.py --data MNIST.npz [--model cgan-mnist]
+    PYTHONPATH=. python benchmarks/augmentation.py --data MNIST.npz [--model cgan-mnist]
         [--per-class 10 100] [--seeds 0 1 2 3 4] [--conditions real oracle fair infogan self-training]
         [--steps 300] [--fraction 0.5] [--mix replace|add] [--truncation T] [--filter 0.9]
         [--fair-steps 1000] [--fair-width 16] [--fair-dir runs/augment-fair]
         [--results runs/augmentation.jsonl] [--record book/records/augmentation.json]
+
+Rerun: the commands, one per group of cells, are in ``benchmarks/README.md`` section 10 (and, for
+the declared tests of 10b and 10c, in ``benchmarks/declared/augmentation-gate-margin.md`` and
+``augmentation-added.md``); after them, ``python benchmarks/augmentation.py --table --record
+book/records/augmentation.json`` prints the table and writes the record.  ``MNIST.npz`` is the full
+MNIST in Keras layout (``--data`` defaults to ``$GANLIB_MNIST``, then as ``ganlib.data.load_mnist()``,
+whose embedded subset has 1,000 training images per digit: other cells than the reported ones).
+``--fair-dir`` and ``--results`` are the script's own outputs (relative to the current directory).
+Reported in ``benchmarks/README.md`` section 10, ``book/records/augmentation.json`` and
+``augmentation-added.json``, and the book's chapter ``book/app_augment.ipynb``.
 
 Every cell ``(per_class, seed, condition)`` is :func:`ganlib.apps.augment.run_cell`: the same
 ``per_class`` labelled images per digit (drawn with the seed), the same classifier, steps,
@@ -49,6 +59,52 @@ import platform
 import time
 from pathlib import Path
 
+CONDITIONS = ("real", "oracle", "fair", "infogan", "self-training")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 10.")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                             "ganlib.data.load_mnist()")
+    parser.add_argument("--model", default="cgan-mnist", help="the oracle: a shipped conditional model")
+    parser.add_argument("--per-class", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
+    parser.add_argument("--steps", type=int, default=None,
+                        help="classifier steps (batch 64) in every condition (default: "
+                             "ganlib.apps.augment.DEFAULT_STEPS)")
+    parser.add_argument("--fraction", type=float, default=None,
+                        help="share of every batch generated (not the default, ganlib.apps.augment."
+                             "DEFAULT_FRACTION: named in the condition)")
+    parser.add_argument("--mix", default=None,
+                        help="generated images replace real ones in a batch, or are added to a full real batch: "
+                             "one of ganlib.apps.augment.MIXES (default: its DEFAULT_MIX)")
+    parser.add_argument("--truncation", type=float, default=None, help="truncate the generators' noise at this")
+    parser.add_argument("--filter", type=float, default=None,
+                        help="consistency-filter generated images at this confidence (e.g. 0.9)")
+    parser.add_argument("--gate", type=int, default=None, metavar="FOLDS",
+                        help="augment only if FOLDS-fold cross-validation on the few labels says it helps")
+    parser.add_argument("--gate-margin", type=float, default=0.0, metavar="SHARE",
+                        help="with --gate: augment only if at least this share of the labelled images (at least "
+                             "one) more is right in cross-validation, e.g. 0.01")
+    parser.add_argument("--infogan-model", default="dcgan-mnist",
+                        help="the infogan condition: a shipped InfoGAN (categorical code, trained without labels)")
+    parser.add_argument("--fair-steps", type=int, default=1000)
+    parser.add_argument("--fair-width", type=int, default=16)
+    parser.add_argument("--fair-dir", type=Path, default=Path("runs/augment-fair"),
+                        help="where the fair generators are trained (created; reused if present)")
+    parser.add_argument("--results", type=Path, default=Path("runs/augmentation.jsonl"),
+                        help="the cells, JSON lines, appended as they finish (created; cells in it are skipped)")
+    parser.add_argument("--record", type=Path, default=None, help="write cells, table and settings here (JSON)")
+    parser.add_argument("--table", action="store_true", help="only print the table of --results")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
@@ -57,9 +113,18 @@ from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, DEFAULT_MIX, D
                                  few_labelled, label_agreement, mean_sd, paired_differences, run_cell,
                                  train_fair_generator)
 from ganlib.data import load_mnist  # noqa: E402
-from ganlib.trainer import GENERATOR_FILE, load_generator  # noqa: E402
+from ganlib.runs import GENERATOR_FILE  # noqa: E402
+from ganlib.registry import load_generator  # noqa: E402
 
-CONDITIONS = ("real", "oracle", "fair", "infogan", "self-training")
+
+def resolve_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill in the defaults that ``ganlib.apps.augment`` defines (left None by :func:`parse_args`)."""
+    args.steps = DEFAULT_STEPS if args.steps is None else args.steps
+    args.fraction = DEFAULT_FRACTION if args.fraction is None else args.fraction
+    args.mix = DEFAULT_MIX if args.mix is None else args.mix
+    if args.mix not in MIXES:
+        raise SystemExit(f"augmentation.py: --mix must be one of {', '.join(MIXES)}, not {args.mix!r}")
+    return args
 
 
 def read_cells(path: Path) -> list[dict]:
@@ -201,36 +266,8 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="full MNIST in Keras layout (mnist.npz)")
-    parser.add_argument("--model", default="cgan-mnist", help="the oracle: a shipped conditional model")
-    parser.add_argument("--per-class", type=int, nargs="+", default=[10, 100])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
-    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS,
-                        help="classifier steps (batch 64) in every condition")
-    parser.add_argument("--fraction", type=float, default=DEFAULT_FRACTION,
-                        help="share of every batch generated (not the default: named in the condition)")
-    parser.add_argument("--mix", choices=MIXES, default=DEFAULT_MIX,
-                        help="generated images replace real ones in a batch, or are added to a full real batch")
-    parser.add_argument("--truncation", type=float, default=None, help="truncate the generators' noise at this")
-    parser.add_argument("--filter", type=float, default=None,
-                        help="consistency-filter generated images at this confidence (e.g. 0.9)")
-    parser.add_argument("--gate", type=int, default=None, metavar="FOLDS",
-                        help="augment only if FOLDS-fold cross-validation on the few labels says it helps")
-    parser.add_argument("--gate-margin", type=float, default=0.0, metavar="SHARE",
-                        help="with --gate: augment only if at least this share of the labelled images (at least "
-                             "one) more is right in cross-validation, e.g. 0.01")
-    parser.add_argument("--infogan-model", default="dcgan-mnist",
-                        help="the infogan condition: a shipped InfoGAN (categorical code, trained without labels)")
-    parser.add_argument("--fair-steps", type=int, default=1000)
-    parser.add_argument("--fair-width", type=int, default=16)
-    parser.add_argument("--fair-dir", type=Path, default=Path("runs/augment-fair"))
-    parser.add_argument("--results", type=Path, default=Path("runs/augmentation.jsonl"))
-    parser.add_argument("--record", type=Path, default=None, help="write cells, table and settings here (JSON)")
-    parser.add_argument("--table", action="store_true", help="only print the table of --results")
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = resolve_defaults(args if args is not None else parse_args())
     cells = read_cells(args.results)
     start = time.perf_counter()
     if not args.table:
@@ -251,4 +288,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

@@ -3,6 +3,18 @@
     PYTHONPATH=. python benchmarks/augmentation_dev.py --data MNIST.npz [--per-class 100] [--seeds 0 1 2 3 4]
         [--checkpoints 300 600 1200 2400] [--filter 0.9] [--added 13 32] [--out runs/augmentation-dev.jsonl]
 
+Rerun the reported curves (100 labels per digit, seeds 0-4, 32 filtered InfoGAN digits added to
+each batch; about 210 s per seed on 2 CPU cores):
+
+    PYTHONPATH=. python benchmarks/augmentation_dev.py --data MNIST.npz --added 32
+
+``MNIST.npz`` is the full MNIST in Keras layout (``--data`` defaults to ``$GANLIB_MNIST``, then as
+``ganlib.data.load_mnist()``, whose embedded subset is too small for the 10,000 held-out images
+plus the labelled pool the reported curves used).  ``--out`` is the script's own output (appended
+to).  Reported in ``benchmarks/README.md`` section 10c (the development-split table that fixed the
+1,200-step budget), in ``benchmarks/declared/augmentation-added.md`` and in the book's chapter
+``book/app_augment.ipynb``.
+
 The development split: 10,000 MNIST *training* images (a fixed permutation, seed 12345) are held
 out and read as the test set; the few labelled images are drawn (:func:`ganlib.apps.augment.few_labelled`)
 from the other 50,000.  The MNIST test set is not loaded.  For every ``(per_class, seed)`` the script
@@ -20,6 +32,27 @@ import argparse
 import json
 import time
 from pathlib import Path
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 10c.")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                             "ganlib.data.load_mnist()")
+    parser.add_argument("--per-class", type=int, nargs="+", default=[100])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--checkpoints", type=int, nargs="+", default=[300, 600, 1200, 2400])
+    parser.add_argument("--filter", type=float, default=None,
+                        help="consistency-filter threshold (default: ganlib.apps.augment.DEFAULT_FILTER_THRESHOLD)")
+    parser.add_argument("--added", type=int, nargs="+", default=[13, 32], help="generated digits added per batch")
+    parser.add_argument("--out", type=Path, default=Path("runs/augmentation-dev.jsonl"),
+                        help="JSON lines, one per cell, appended")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
 
 from ganlib.quiet import import_tensorflow_quietly
 
@@ -55,16 +88,9 @@ def curve(images, labels, seed: int, checkpoints, dev, pool=None, added: int = 0
     return accuracy
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="full MNIST in Keras layout (mnist.npz)")
-    parser.add_argument("--per-class", type=int, nargs="+", default=[100])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--checkpoints", type=int, nargs="+", default=[300, 600, 1200, 2400])
-    parser.add_argument("--filter", type=float, default=augment.DEFAULT_FILTER_THRESHOLD)
-    parser.add_argument("--added", type=int, nargs="+", default=[13, 32], help="generated digits added per batch")
-    parser.add_argument("--out", type=Path, default=Path("runs/augmentation-dev.jsonl"))
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
+    args.filter = augment.DEFAULT_FILTER_THRESHOLD if args.filter is None else args.filter
     train, dev = development_split(load_mnist(args.data).train)
     infogan = pretrained.load("dcgan-mnist")
     steps = max(args.checkpoints)
@@ -89,4 +115,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

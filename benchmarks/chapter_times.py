@@ -10,7 +10,10 @@ Markdown table to ``book/_run_times.md`` (the introduction includes it) and prin
     python benchmarks/chapter_times.py --inplace  # also save the default-mode outputs in book/
 
 Run it on an otherwise idle machine: the 1-minute load average before each run is recorded in
-the table, so a busy machine shows.
+the table, so a busy machine shows.  It needs the book's extras (``pip install -e .[book]``); the
+chapters get this process's environment (``GANLIB_MNIST`` included, if set) except
+``GANLIB_QUICK``, which the mode sets.  Reported in ``book/_run_times.md`` (the book's
+introduction includes it) and in the top-level ``README.md``.
 """
 
 from __future__ import annotations
@@ -64,9 +67,11 @@ def run(notebook: Path, mode: str, out_dir: Path | None) -> tuple[float, float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in book/_run_times.md.")
     parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=["default", "quick"])
-    parser.add_argument("--out", type=Path, default=ROOT / "book" / "_run_times.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "book" / "_run_times.md",
+                        help="the Markdown table (default: book/_run_times.md of this repository)")
     parser.add_argument("--inplace", action="store_true",
                         help="run the default mode in place, saving its outputs in the chapters")
     args = parser.parse_args(argv)

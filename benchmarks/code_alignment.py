@@ -1,7 +1,15 @@
 """What an InfoGAN's categorical code means: the evaluator's digit histogram for each code value.
 
-    python benchmarks/code_alignment.py RUN [--epoch N] [--n 10000] [--raw]
-    python benchmarks/code_alignment.py --model NAME
+    PYTHONPATH=. python benchmarks/code_alignment.py RUN [--epoch N] [--n 10000] [--raw]
+    PYTHONPATH=. python benchmarks/code_alignment.py --model NAME
+
+Rerun for the shipped InfoGAN (no data file needed; the evaluator ships with ganlib):
+
+    PYTHONPATH=. python benchmarks/code_alignment.py --model dcgan-mnist
+
+and for a run of ``ganlib train --codes 10 [--continuous 2] --keep 0 --out RUN`` (the commands
+are in ``benchmarks/README.md`` section 3), ``... code_alignment.py RUN --epoch N``.  Reported in
+``benchmarks/README.md`` section 3 (the purity table) and in the top-level ``README.md``.
 
 Draws ``n`` samples (seed 2026), reads each sample's code from its noise (the generator's
 :class:`ganlib.model.CategoricalCode` layer), classifies the samples with the evaluator and
@@ -19,6 +27,24 @@ import argparse
 import json
 from pathlib import Path
 
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 3.")
+    parser.add_argument("run", type=Path, nargs="?", help="a ganlib train output directory")
+    parser.add_argument("--epoch", type=int, default=None, help="checkpoint epoch (default: the last)")
+    parser.add_argument("--model", default=None, help="a shipped pretrained model instead of a run")
+    parser.add_argument("--raw", action="store_true", help="the raw generator, not its moving average")
+    parser.add_argument("--n", type=int, default=10000)
+    args = parser.parse_args(argv)
+    if (args.run is None) == (args.model is None):
+        parser.error("give either RUN or --model NAME")
+    return args
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 import numpy as np
 
 from ganlib.quiet import import_tensorflow_quietly
@@ -28,7 +54,8 @@ import_tensorflow_quietly()
 from ganlib import pretrained  # noqa: E402
 from ganlib.evaluator import features_and_probabilities  # noqa: E402
 from ganlib.model import CategoricalCode, latent_code  # noqa: E402
-from ganlib.trainer import fixed_noise, restore_gan, sample  # noqa: E402
+from ganlib.sampling import fixed_noise, sample  # noqa: E402
+from ganlib.registry import restore_run  # noqa: E402
 
 SEED = 2026
 
@@ -36,7 +63,7 @@ SEED = 2026
 def sampler_of(args):
     if args.model:
         return pretrained.load(args.model)
-    gan, _ = restore_gan(args.run, args.epoch)
+    gan, _ = restore_run(args.run, args.epoch)
     return gan.generator if args.raw else gan.sampler
 
 
@@ -62,19 +89,11 @@ def alignment(generator, n: int) -> list[dict]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", type=Path, nargs="?", help="a ganlib train output directory")
-    parser.add_argument("--epoch", type=int, default=None, help="checkpoint epoch (default: the last)")
-    parser.add_argument("--model", default=None, help="a shipped pretrained model instead of a run")
-    parser.add_argument("--raw", action="store_true", help="the raw generator, not its moving average")
-    parser.add_argument("--n", type=int, default=10000)
-    args = parser.parse_args()
-    if (args.run is None) == (args.model is None):
-        parser.error("give either RUN or --model NAME")
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     for line in alignment(sampler_of(args), args.n):
         print(json.dumps(line))
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

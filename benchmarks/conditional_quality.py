@@ -1,7 +1,18 @@
 """How well the class-conditional generator obeys its labels, per class and against truncation.
 
-    python benchmarks/conditional_quality.py (--model cgan-mnist | --run DIR [--epoch E])
+    PYTHONPATH=. python benchmarks/conditional_quality.py (--model cgan-mnist | --run DIR [--epoch E])
         [--data MNIST.npz] [--n-per-class 1000] [--seed 0] [--thresholds none,2,1.5,1,0.75,0.5]
+
+Rerun the reported tables for the shipped model (epoch 10 of the run in ``benchmarks/README.md``
+section 7, which gives its training command):
+
+    PYTHONPATH=. python benchmarks/conditional_quality.py --model cgan-mnist --data MNIST.npz
+
+``MNIST.npz`` is the full MNIST in Keras layout (``--data`` defaults to ``$GANLIB_MNIST``, then as
+``ganlib.data.load_mnist()``; its embedded subset holds the same 10,000 test images and the first
+1,000 training images of each digit, which are the real-image reference drawn here, so it should
+give the same figures).  Reported in ``benchmarks/README.md`` section 7 and the book's
+chapter ``book/app_conditional.ipynb``.
 
 Draws ``--n-per-class`` samples of every digit (10,000 by default) and scores them with
 :func:`ganlib.apps.conditional.class_report` against the 10,000 MNIST test images: the share
@@ -19,6 +30,30 @@ import json
 import time
 from pathlib import Path
 
+
+def thresholds(text: str) -> list[float | None]:
+    return [None if item == "none" else float(item) for item in text.split(",")]
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 7.")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a shipped model, e.g. cgan-mnist")
+    source.add_argument("--run", type=Path, help="a ConditionalTrainer run directory")
+    parser.add_argument("--epoch", type=int, default=None, help="with --run: a kept epoch (default: the latest)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                             "ganlib.data.load_mnist()")
+    parser.add_argument("--n-per-class", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--thresholds", type=thresholds, default=thresholds("none,2,1.5,1,0.75,0.5"))
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 import numpy as np
 
 from ganlib.quiet import import_tensorflow_quietly
@@ -28,11 +63,7 @@ import_tensorflow_quietly()
 from ganlib import pretrained  # noqa: E402
 from ganlib.apps.conditional import class_report, class_samples  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
-from ganlib.trainer import restore_gan  # noqa: E402
-
-
-def thresholds(text: str) -> list[float | None]:
-    return [None if item == "none" else float(item) for item in text.split(",")]
+from ganlib.registry import restore_run  # noqa: E402
 
 
 def rounded(report: dict) -> dict:
@@ -47,21 +78,12 @@ def real_subset(images, labels, n_per_class: int):
     return images[keep], labels[keep]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", help="a shipped model, e.g. cgan-mnist")
-    source.add_argument("--run", type=Path, help="a ConditionalTrainer run directory")
-    parser.add_argument("--epoch", type=int, default=None, help="with --run: a kept epoch (default: the latest)")
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--n-per-class", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--thresholds", type=thresholds, default=thresholds("none,2,1.5,1,0.75,0.5"))
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     if args.model:
         generator, name = pretrained.load(args.model), args.model
     else:
-        gan, epoch = restore_gan(args.run, args.epoch)
+        gan, epoch = restore_run(args.run, args.epoch)
         generator, name = gan.sampler, f"{args.run} epoch {epoch}"
     mnist = load_mnist(args.data)
     test_images, test_labels = mnist.test
@@ -76,4 +98,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

@@ -1,6 +1,15 @@
 """How well does the CycleGAN keep the digit when it translates MNIST <-> UCI digits? (JSON)
 
-    python benchmarks/cyclegan_quality.py [--weights DIR] [--data MNIST.npz] [--examples FILE.png]
+    PYTHONPATH=. python benchmarks/cyclegan_quality.py [--weights DIR] [--data MNIST.npz] [--examples FILE.png]
+
+Rerun: ``PYTHONPATH=. python benchmarks/cyclegan_quality.py --data MNIST.npz`` measures the shipped
+default pair (section 9d's semantic LeNet-5 recipe); ``--weights DIR`` measures the generators a
+run of ``scripts/train_cyclegan.py --out DIR`` saved (the training commands of every variant are in
+``benchmarks/README.md`` section 9).  ``MNIST.npz`` is the full MNIST in Keras layout (``--data``
+defaults to ``$GANLIB_MNIST``, then as ``ganlib.data.load_mnist()``; the test images are the same in
+every source, only the 3-NN MNIST reader, fitted on the training split, depends on it).  Reported in
+``benchmarks/README.md`` sections 9 to 9d, the shipped ``ganlib/assets/cyclegan-*.json`` records
+and the book's chapter ``book/app_cyclegan.ipynb``.
 
 Loads both generators (from ``DIR`` as ``scripts/train_cyclegan.py`` wrote them, default: the
 shipped ones) and prints :func:`ganlib.apps.cyclegan.measure` on held-out images as JSON, once per
@@ -21,6 +30,20 @@ import json
 import time
 from pathlib import Path
 
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 9.")
+    parser.add_argument("--weights", type=Path, default=None, help="directory of cyclegan-*.weights.h5 (default: shipped)")
+    parser.add_argument("--data", type=Path, default=None, help="mnist.npz (default: $GANLIB_MNIST, then as ganlib.data.load_mnist(); "
+                             "the same test set in every source)")
+    parser.add_argument("--examples", type=Path, default=None, help="also save an example grid to this PNG")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 from ganlib.quiet import import_tensorflow_quietly
 
 import_tensorflow_quietly()
@@ -33,12 +56,8 @@ from ganlib.utils import save_grid  # noqa: E402
 EXAMPLES = 12  # columns of the example grid
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=None, help="directory of cyclegan-*.weights.h5 (default: shipped)")
-    parser.add_argument("--data", type=Path, default=None, help="mnist.npz (default: embedded subset; same test set)")
-    parser.add_argument("--examples", type=Path, default=None, help="also save an example grid to this PNG")
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     start = time.perf_counter()
     generators = load_generators(args.weights)
     mnist, uci = load_mnist(args.data), load_uci_digits(seed=0)
@@ -57,4 +76,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

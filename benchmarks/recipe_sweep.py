@@ -1,6 +1,11 @@
 """Recipe sweep: short runs of recipe variants on the full MNIST, scored every few epochs.
 
-    python benchmarks/recipe_sweep.py VARIANT EPOCHS [--every 2] [--data MNIST.npz] [--seed 0]
+    PYTHONPATH=. python benchmarks/recipe_sweep.py VARIANT EPOCHS [--every 2] [--data MNIST.npz] [--seed 0]
+
+Rerun a row of the sweep table, e.g. ``PYTHONPATH=. python benchmarks/recipe_sweep.py ttur 4 --data
+MNIST.npz`` (``MNIST.npz``: the full MNIST in Keras layout; ``--data`` defaults to ``$GANLIB_MNIST``,
+then as ``ganlib.data.load_mnist()``, whose embedded subset of 10,000 training images gives other
+figures).  Reported in ``benchmarks/README.md`` section 3 (the recipe sweep table).
 
 Each variant is the default recipe (``ganlib/defaults.py``: width-32 generator, batch 64,
 Adam 2e-4/0.5, non-saturating loss, moving average 0.999) with one thing changed; see
@@ -17,6 +22,26 @@ import json
 import time
 from pathlib import Path
 
+# the names of VARIANTS below, known before TensorFlow is imported
+VARIANT_NAMES = ("default", "g48-k3k4", "hinge", "infogan", "ttur", "tutorial-d", "two-conv-d", "wide-d")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 3.")
+    parser.add_argument("variant", choices=VARIANT_NAMES, help="what changes from the default recipe (VARIANTS)")
+    parser.add_argument("epochs", type=int, help="epochs to train")
+    parser.add_argument("--every", type=int, default=2, help="score every N epochs (and the last)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                             "ganlib.data.load_mnist()")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 from ganlib.quiet import import_tensorflow_quietly
 
 import_tensorflow_quietly()
@@ -28,7 +53,7 @@ from ganlib.data import load_mnist, make_dataset  # noqa: E402
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_EMA_DECAY  # noqa: E402
 from ganlib.metrics import evaluate  # noqa: E402
 from ganlib.model import make_discriminator, make_generator  # noqa: E402
-from ganlib.trainer import GAN  # noqa: E402
+from ganlib.gan import GAN  # noqa: E402
 
 
 def two_conv_discriminator(width=32):
@@ -83,16 +108,11 @@ VARIANTS = {
     "infogan": {**DEFAULT, "about": "InfoGAN: a 10-way categorical code in z, recovered by a head on D",
                 "g": lambda: make_generator(codes=10), "codes": 10},
 }
+assert sorted(VARIANTS) == list(VARIANT_NAMES), "VARIANT_NAMES must name the VARIANTS"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variant", choices=sorted(VARIANTS))
-    parser.add_argument("epochs", type=int)
-    parser.add_argument("--every", type=int, default=2, help="score every N epochs (and the last)")
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     variant = VARIANTS[args.variant]
     d_lr, g_lr = variant["lr"]
     mnist = load_mnist(args.data)
@@ -115,4 +135,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

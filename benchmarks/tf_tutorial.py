@@ -14,10 +14,19 @@ Source: https://www.tensorflow.org/tutorials/generative/dcgan (read, not copied)
   pass (two tapes), 50 epochs.
 
 LeakyReLU keeps the Keras default slope (0.3 in Keras 3, as ``alpha=0.3`` was in Keras 2).
-The benchmarks import this module; it is not part of ``ganlib``.
+The benchmarks import this module; it is not part of ``ganlib``.  It measures nothing by itself:
+``benchmarks/throughput.py`` (README section 5) and ``benchmarks/time_to_quality.py`` (sections 2
+and 4) time and score this recipe against ganlib's.  Run as a script, it only prints this text.
 """
 
 from __future__ import annotations
+
+if __name__ == "__main__":  # before TensorFlow is imported: --help needs it not
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    print(__doc__)
+    raise SystemExit(0)
 
 import keras
 import numpy as np

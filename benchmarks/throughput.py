@@ -1,6 +1,11 @@
 """Training throughput: ganlib's ``GAN.train_step`` (under ``fit()``) vs the TF tutorial's step.
 
-    python benchmarks/throughput.py [--steps 40] [--rounds 3] [--data MNIST.npz]
+    PYTHONPATH=. python benchmarks/throughput.py [--steps 40] [--rounds 3] [--data MNIST.npz]
+
+Rerun the reported table with ``PYTHONPATH=. python benchmarks/throughput.py --rounds 5 --data
+MNIST.npz`` on an otherwise idle machine (``MNIST.npz``: the MNIST in Keras layout; ``--data``
+defaults to ``$GANLIB_MNIST``, then as ``ganlib.data.load_mnist()``; the images only feed the
+timed steps).  Reported in ``benchmarks/README.md`` section 5.
 
 All contenders use the tutorial's architecture, batch size (256) and optimisers (Adam 1e-4)
 from ``benchmarks/tf_tutorial.py`` and run in one process on the same data, interleaved
@@ -31,6 +36,21 @@ import sys
 import time
 from pathlib import Path
 
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 5.")
+    parser.add_argument("--steps", type=int, default=40, help="timed steps per contender per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the median rate over them is reported")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                             "ganlib.data.load_mnist()")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
@@ -41,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tf_tutorial  # noqa: E402
 
 from ganlib.data import load_mnist, make_dataset  # noqa: E402
-from ganlib.trainer import GAN  # noqa: E402
+from ganlib.gan import GAN, SimultaneousGAN  # noqa: E402
 
 
 class StepClock(keras.callbacks.Callback):
@@ -69,7 +89,8 @@ def tutorial_runner(images):
 
 
 def ganlib_runner(images, update, exits: list):
-    gan = GAN(tf_tutorial.make_generator(), tf_tutorial.make_discriminator(), update=update)
+    gan = (SimultaneousGAN if update == "simultaneous" else GAN)(
+        tf_tutorial.make_generator(), tf_tutorial.make_discriminator(), update=update, ema_decay=None)
     gan.compile(d_optimizer=keras.optimizers.Adam(tf_tutorial.LEARNING_RATE),
                 g_optimizer=keras.optimizers.Adam(tf_tutorial.LEARNING_RATE))
     dataset = make_dataset(images, tf_tutorial.BATCH_SIZE, seed=0)
@@ -84,12 +105,8 @@ def ganlib_runner(images, update, exits: list):
     return run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=40, help="timed steps per contender per round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--data", type=Path, default=None)
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     keras.utils.set_random_seed(0)
     images = load_mnist(args.data).train[0]
     exits = []
@@ -120,4 +137,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

@@ -16,6 +16,15 @@ saving and scoring excluded), so a run that was interrupted and resumed is timed
 ``train-tutorial`` resumes from its own checkpoint if ``--out`` already holds epochs.
 The goal: ganlib reaches the best FID the tutorial recipe reached in at most a fifth of the
 time the tutorial needed to reach it.
+
+Rerun: the commands above, from the repository root with ``PYTHONPATH=.`` (the reported runs: 20
+tutorial epochs and ``ganlib train --epochs 40 --keep 0``, each pinned to its own core with one
+TensorFlow thread; ``benchmarks/README.md`` section 4 gives them exactly).  ``MNIST.npz`` is the
+full MNIST in Keras layout (``--data`` defaults to ``$GANLIB_MNIST``, then as
+``ganlib.data.load_mnist()``; scoring uses only the 10,000 test images, the same in every source,
+but training on the embedded subset's 10,000 images is another run).  ``runs/...`` are the
+directories the commands create.  Reported in ``benchmarks/README.md`` sections 2, 3 and 4 and in
+``book/records/dcgan-mnist*/`` (the shipped model's per-epoch scores).
 """
 
 from __future__ import annotations
@@ -25,6 +34,35 @@ import json
 import sys
 import time
 from pathlib import Path
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, sections 2 to 4.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train-tutorial", help="train the TF tutorial's recipe, a generator saved per epoch")
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--out", type=Path, required=True, help="run directory (resumed if it holds epochs)")
+    train.add_argument("--data", type=Path, default=None,
+                       help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                            "ganlib.data.load_mnist()")
+    train.add_argument("--seed", type=int, default=0)
+    scoring = commands.add_parser("score", help="score every saved epoch of a run (to scores.jsonl in it)")
+    scoring.add_argument("run", type=Path, help="a train-tutorial or ganlib train run directory")
+    scoring.add_argument("--data", type=Path, default=None,
+                         help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                              "ganlib.data.load_mnist()")
+    scoring.add_argument("--n", type=int, default=10_000)
+    scoring.add_argument("--raw", action="store_true",
+                         help="score the generator itself instead of its moving average (to scores-raw.jsonl)")
+    comparing = commands.add_parser("table", help="compare two scored runs and check the goal")
+    comparing.add_argument("tutorial", type=Path, help="the scored tutorial run")
+    comparing.add_argument("ganlib", type=Path, help="the scored ganlib run")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
 
 from ganlib.quiet import import_tensorflow_quietly
 
@@ -38,7 +76,9 @@ import tf_tutorial  # noqa: E402
 from ganlib.data import load_mnist, to_uint8  # noqa: E402
 from ganlib.evaluator import features_and_probabilities  # noqa: E402
 from ganlib.metrics import scores  # noqa: E402
-from ganlib.trainer import HISTORY_FILE, fixed_noise, read_epoch_log, read_history, restore_gan  # noqa: E402
+from ganlib.runs import HISTORY_FILE, read_epoch_log, read_history  # noqa: E402
+from ganlib.sampling import fixed_noise  # noqa: E402
+from ganlib.registry import restore_run  # noqa: E402
 
 SCORES_FILE = "scores.jsonl"
 RAW_SCORES_FILE = "scores-raw.jsonl"  # a ganlib run's generator itself, not its moving average
@@ -80,7 +120,7 @@ def epoch_samplers(run: Path, raw: bool = False):
             generator.load_weights(file)
             yield int(file.name.split("-")[1].split(".")[0]), generator
         return
-    gan, _ = restore_gan(run)  # builds the GAN from the run's config
+    gan, _ = restore_run(run)  # builds the GAN from the run's config
     for file in sorted(run.glob("ckpt-*.weights.h5")):
         gan.load_weights(file)
         yield int(file.name.split("-")[1].split(".")[0]), gan.generator if raw else gan.sampler
@@ -145,26 +185,10 @@ def table(args) -> None:
           f"({1 / ratio:.1f}x faster). Goal (at most 0.2): {verdict}.")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train-tutorial")
-    train.add_argument("--epochs", type=int, default=20)
-    train.add_argument("--out", type=Path, required=True)
-    train.add_argument("--data", type=Path, default=None)
-    train.add_argument("--seed", type=int, default=0)
-    scoring = commands.add_parser("score")
-    scoring.add_argument("run", type=Path)
-    scoring.add_argument("--data", type=Path, default=None)
-    scoring.add_argument("--n", type=int, default=10_000)
-    scoring.add_argument("--raw", action="store_true",
-                         help="score the generator itself instead of its moving average (to scores-raw.jsonl)")
-    comparing = commands.add_parser("table")
-    comparing.add_argument("tutorial", type=Path)
-    comparing.add_argument("ganlib", type=Path)
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     {"train-tutorial": train_tutorial, "score": score, "table": table}[args.command](args)
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

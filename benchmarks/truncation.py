@@ -1,6 +1,12 @@
 """Does the truncation trick help an unconditional generator? Scores against the threshold.
 
-    python benchmarks/truncation.py (--weights G.weights.h5 | --model dcgan-mnist) [--data MNIST.npz]
+    PYTHONPATH=. python benchmarks/truncation.py (--weights G.weights.h5 | --model dcgan-mnist) [--data MNIST.npz]
+
+Rerun the reported table (the shipped model) with ``PYTHONPATH=. python benchmarks/truncation.py
+--model dcgan-mnist --data MNIST.npz`` (``MNIST.npz``: the full MNIST in Keras layout; ``--data``
+defaults to ``$GANLIB_MNIST``, then as ``ganlib.data.load_mnist()``; the printed scores use only
+the 10,000 test images, which every source holds).  Reported in
+``benchmarks/README.md`` section 3 ("Also tried": truncation).
 
 Draws 10,000 latent vectors from a standard normal whose coordinates are resampled until each
 lies within +-t (Brock et al. 2019), for t in ``THRESHOLDS`` (None: no truncation), and prints
@@ -15,6 +21,23 @@ import argparse
 import json
 from pathlib import Path
 
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Reported in benchmarks/README.md, section 3.")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--weights", type=Path, help="a generator's weights file (from a ganlib run)")
+    source.add_argument("--model", help="a shipped model, e.g. dcgan-mnist")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
+                             "ganlib.data.load_mnist()")
+    parser.add_argument("--n", type=int, default=10_000)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow and ganlib are imported: --help needs neither
+
 import numpy as np
 
 from ganlib.quiet import import_tensorflow_quietly
@@ -26,19 +49,14 @@ from ganlib.data import load_mnist  # noqa: E402
 from ganlib.latent import truncated_normal  # noqa: E402
 from ganlib.metrics import evaluate  # noqa: E402
 from ganlib.model import CategoricalCode  # noqa: E402
-from ganlib.trainer import load_generator, sample  # noqa: E402
+from ganlib.registry import load_generator  # noqa: E402
+from ganlib.sampling import sample  # noqa: E402
 
 THRESHOLDS = (None, 2.0, 1.5, 1.0)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--weights", type=Path)
-    source.add_argument("--model")
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--n", type=int, default=10_000)
-    args = parser.parse_args()
+def main(args: argparse.Namespace | None = None) -> None:
+    args = args if args is not None else parse_args()
     generator = pretrained.load(args.model) if args.model else load_generator(args.weights)
     mnist = load_mnist(args.data)
     rng = np.random.default_rng(1)
@@ -52,4 +70,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)
