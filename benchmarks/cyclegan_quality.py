@@ -4,14 +4,14 @@
 
 Rerun: ``PYTHONPATH=. python benchmarks/cyclegan_quality.py --data MNIST.npz`` measures the shipped
 default pair (section 9d's semantic LeNet-5 recipe); ``--weights DIR`` measures the generators a
-run of ``scripts/train_cyclegan.py --out DIR`` saved (the training commands of every variant are in
+run of ``ganlib train --model cyclegan --out DIR`` saved (the training commands of every variant are in
 ``benchmarks/README.md`` section 9).  ``MNIST.npz`` is the full MNIST in Keras layout (``--data``
 defaults to ``$GANLIB_MNIST``, then as ``ganlib.data.load_mnist()``; the test images are the same in
 every source, only the 3-NN MNIST reader, fitted on the training split, depends on it).  Reported in
 ``benchmarks/README.md`` sections 9 to 9d, the shipped ``ganlib/assets/cyclegan-*.json`` records
 and the book's chapter ``book/app_cyclegan.ipynb``.
 
-Loads both generators (from ``DIR`` as ``scripts/train_cyclegan.py`` wrote them, default: the
+Loads both generators (from ``DIR`` as ``ganlib train --model cyclegan`` wrote them, default: the
 shipped ones) and prints :func:`ganlib.apps.cyclegan.measure` on held-out images as JSON, once per
 reader of the UCI domain (``svm``: :func:`~ganlib.apps.cyclegan.train_uci_classifier`; ``cnn``:
 :func:`~ganlib.apps.cyclegan.train_uci_cnn`, both fitted on the UCI training split): label

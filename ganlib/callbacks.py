@@ -125,16 +125,18 @@ class SampleGrid(keras.callbacks.Callback):
     """Save a grid of samples from fixed noise after every epoch (``samples-EPOCH.png``).
 
     The same noise every epoch makes the grids comparable; with ``gif=True`` they are
-    joined into ``samples.gif`` when training ends.
+    joined into ``samples.gif`` when training ends.  ``draw(model)`` gives the uint8 images of a
+    grid (default: ``model.generate(n, seed=seed)``; a translation model shows translations).
     """
 
-    def __init__(self, directory, n: int = 25, seed: int = 0, gif: bool = False):
+    def __init__(self, directory, n: int = 25, seed: int = 0, gif: bool = False, draw=None):
         super().__init__()
         self.directory = Path(directory)
         self.n, self.seed, self.gif = n, seed, gif
+        self.draw = draw or (lambda model: model.generate(self.n, seed=self.seed))
 
     def on_epoch_end(self, epoch, logs=None):
-        save_grid(self.model.generate(self.n, seed=self.seed), self.directory / f"samples-{epoch + 1:04d}.png")
+        save_grid(self.draw(self.model), self.directory / f"samples-{epoch + 1:04d}.png")
 
     def on_train_end(self, logs=None):
         frames = sorted(self.directory.glob("samples-*.png"))

@@ -14,7 +14,8 @@ from pathlib import Path
 from ganlib.config import cli_options, config_class, from_dict
 from ganlib.errors import GanlibError
 
-TRAINABLE = ("dcgan", "infogan", "conditional")  # ganlib.registry.KINDS, named here so parsing loads no TensorFlow
+TRAINABLE = ("dcgan", "infogan", "conditional", "cyclegan")  # ganlib.registry.KINDS, named here so parsing
+#                                                               loads no TensorFlow (a test keeps them equal)
 
 
 def _int_at_least(text: str, least: int, kind: str) -> int:
@@ -40,21 +41,21 @@ def build_parser(model: str = "dcgan") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ganlib", description="Train DCGANs on MNIST and sample from them.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a GAN on MNIST (--model dcgan, infogan or conditional)",
+    train = commands.add_parser("train", help="train a GAN on MNIST (--model dcgan, infogan, conditional or cyclegan)",
                                 description="Train a GAN on MNIST with a progress bar; writes a sample grid "
                                             "and a checkpoint per epoch, and generator.weights.h5 at the end. "
                                             f"The options after --model are {model}'s settings (ganlib.config); "
                                             "`ganlib train --model NAME --help` lists another model's.")
     train.add_argument("--model", choices=TRAINABLE, default=None,
-                       help="model family: dcgan (default), infogan (latent codes) or conditional (BigGAN-style, "
-                            "with labels); a resumed run keeps its own")
+                       help="model family: dcgan (default), infogan (latent codes), conditional (BigGAN-style, "
+                            "with labels) or cyclegan (MNIST <-> the UCI digits); a resumed run keeps its own")
     train.add_argument("--epochs", type=positive_int, required=True,
                        help="total number of epochs (a resumed run trains only the missing ones)")
     train.add_argument("--data", type=Path, default=None,
                        help="mnist.npz in Keras layout (default: $GANLIB_MNIST, Keras' cache, else the "
                             "embedded 10,000-image subset)")
     train.add_argument("--download", action="store_true", help="allow downloading MNIST if no local copy exists")
-    train.add_argument("--out", type=Path, default=Path("runs/dcgan"), help="output directory (default: runs/dcgan)")
+    train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/MODEL)")
     train.add_argument("--keep", type=non_negative_int, default=2, metavar="N",
                        help="keep the N latest epoch checkpoints (default: 2; 0 keeps every epoch's)")
     train.add_argument("--resume", action="store_true",
@@ -103,7 +104,7 @@ def build_parser(model: str = "dcgan") -> argparse.ArgumentParser:
                            help="uint8 digits (N, 28, 28), e.g. written by `ganlib sample`")
     translate.add_argument("--out", type=Path, required=True, metavar="FILE.npy", help="output file, FILE.npy")
     translate.add_argument("--weights", type=Path, default=None, metavar="DIR",
-                           help="directory holding cyclegan-*.weights.h5 as scripts/train_cyclegan.py writes them "
+                           help="directory holding cyclegan-*.weights.h5 as `ganlib train --model cyclegan` writes them "
                                 "(default: the generators shipped with ganlib)")
     translate.add_argument("--variant", choices=("semantic", "label-free"), default="semantic",
                            help="which shipped generators: semantic (trained with a semantic-consistency loss, "
@@ -158,6 +159,7 @@ def run_train(args) -> None:
     from ganlib.trainer import Trainer
 
     names = [options["dest"] for _, options in cli_options(args.model or "dcgan")]
+    args.out = args.out or Path("runs") / (args.model or "dcgan")
     config = train_config(args, names)
     mnist = load_mnist(args.data, allow_download=args.download)
     images, labels = (array[: args.limit] for array in mnist.train)

@@ -197,7 +197,10 @@ def infer_kind(record: dict) -> str:
 
 def from_dict(record: dict) -> RunConfig:
     """The config a record describes; keys that are not settings (epochs, sha256, scores ...) are ignored."""
-    cls = config_class(infer_kind(record))
+    kind = infer_kind(record)
+    cls = config_class(kind)
+    if kind == "cyclegan" and "kind" not in record:  # ganlib 0.1's CycleGAN records left these out when off
+        record = {"semantic_weight": 0.0, "semantic_classifier": "evaluator", **record}
     names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in record.items() if k in names})
 

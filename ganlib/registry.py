@@ -1,8 +1,10 @@
 """Which model a run's recorded ``kind`` is: the one place that knows every model family.
 
 A run records its settings with their ``kind`` (:func:`ganlib.config.to_dict`); this module
-maps the kind back to the model to build, the data it trains on and the generator network its
-saved weights fit.  It imports every family, so it sits above them: no model module imports it.
+maps the kind back to what :class:`ganlib.trainer.Trainer` needs: the model to build, the
+batches it trains on, the picture of its progress, what it exports at the end, and the
+network its saved generator weights fit.  It imports every family, so it sits above them: no
+model module imports it.
 """
 
 from __future__ import annotations
@@ -12,36 +14,104 @@ from pathlib import Path
 from typing import Callable
 
 import keras
+import numpy as np
+import tensorflow as tf
 
+from ganlib.apps import cyclegan
 from ganlib.apps.conditional import ConditionalGAN, make_conditional_generator
 from ganlib.config import RunConfig, config_class, from_dict, infer_kind
-from ganlib.errors import CheckpointError
+from ganlib.data import make_dataset
+from ganlib.errors import CheckpointError, DataError
 from ganlib.gan import GAN, SimultaneousGAN
 from ganlib.infogan import InfoGAN
 from ganlib.model import make_generator
-from ganlib.runs import checkpoint_file, load_checkpoint, load_weights_checked, read_checkpoint_state, \
-    read_weights_settings
+from ganlib.runs import (GENERATOR_FILE, checkpoint_file, load_checkpoint, load_weights_checked,
+                         read_checkpoint_state, read_weights_settings, save_weights_with_settings)
+
+GRID = 25  # images in a GAN's sample grid
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a run trains on: images (uint8 MNIST or floats in [-1, 1]), their labels if the kind
+    reads them, and a second domain ``(images, labels)`` for a translation model."""
+
+    images: np.ndarray
+    labels: np.ndarray | None = None
+    second: tuple | None = None
+
+
+def _gan_batches(config, data: TrainingData, first_epoch: int, labelled: bool):
+    return make_dataset(data.images, config.batch_size, seed=config.seed,
+                        labels=data.labels if labelled else None, first_epoch=first_epoch)
+
+
+def _export_sampler(model, directory: Path, record: dict) -> list[Path]:
+    return [save_weights_with_settings(model.sampler, directory / GENERATOR_FILE, record)]
 
 
 @dataclass(frozen=True)
 class ModelKind:
-    """A model family: how to build its model and its bare generator from a config, and whether
-    its batches carry labels."""
+    """A model family: how to build its model from a config (``fresh``: not about to be restored
+    from a checkpoint) and data, its training batches, the uint8 images of its progress grid,
+    what it saves at the end, and its bare generator network (for saved weights)."""
 
-    build: Callable[[RunConfig], keras.Model]
+    build: Callable[[RunConfig, TrainingData, bool], keras.Model]
     generator: Callable[[RunConfig], keras.Model]
     labelled: bool = False
+    batches: Callable = lambda config, data, first_epoch, steps: _gan_batches(config, data, first_epoch, False)
+    steps: Callable = lambda config, data: len(data.images) // config.batch_size
+    grid: Callable = lambda model, data, seed: model.generate(GRID, seed=seed)
+    export: Callable = _export_sampler
 
 
-def _build_dcgan(config) -> GAN:
+def _build_dcgan(config, data, fresh) -> GAN:
     return (SimultaneousGAN if config.update == "simultaneous" else GAN)(config=config)
+
+
+# -- CycleGAN: two domains, two generators --------------------------------------------------
+
+def _uci_domain(data: TrainingData) -> tuple:
+    return data.second if data.second is not None else tuple(cyclegan.load_uci_digits(seed=0).train)
+
+
+def _build_cyclegan(config, data: TrainingData, fresh: bool) -> cyclegan.CycleGAN:
+    classifiers = None
+    if config.semantic_weight and fresh:  # a restored run takes its frozen classifiers from the checkpoint
+        if data.labels is None:
+            raise DataError("the semantic loss trains a classifier per domain: pass the MNIST labels "
+                            "(and UCI labels with the second domain), or semantic_weight=0")
+        (uci_images, uci_labels), epochs = _uci_domain(data), cyclegan.SEMANTIC_EPOCHS[config.semantic_classifier]
+        classifiers = tuple(cyclegan.train_digit_network(images, labels, config.seed + 1, n, config.semantic_classifier)
+                            for (images, labels), n in (((data.images, data.labels), epochs[0]),
+                                                        ((uci_images, uci_labels), epochs[1])))
+    keras.utils.set_random_seed(config.seed)  # the networks' weights, whatever the classifiers drew
+    return cyclegan.CycleGAN(config.width, config.blocks, config.critic_width, config.cycle_weight,
+                             config.identity_weight, config.semantic_weight, classifiers, config.semantic_classifier)
+
+
+def _cyclegan_batches(config, data: TrainingData, first_epoch: int, steps: int):
+    """Endless ``(mnist, uci)`` batches; each domain shuffled per pass by its own stateless seed."""
+    pairs = tf.data.Dataset.zip(make_dataset(data.images, config.batch_size, seed=config.seed),
+                                make_dataset(_uci_domain(data)[0], config.batch_size, seed=config.seed + 1))
+    return pairs.skip(first_epoch * steps)
+
+
+def _cyclegan_grid(model, data: TrainingData, seed: int):
+    return cyclegan.example_rows(model.generators, np.asarray(data.images[:8]), _uci_domain(data)[0][:8])
 
 
 KINDS = {
     "dcgan": ModelKind(_build_dcgan, lambda c: make_generator(c.latent_dim, c.width)),
-    "infogan": ModelKind(lambda c: InfoGAN(config=c), lambda c: make_generator(c.latent_dim, c.width, codes=c.codes)),
-    "conditional": ModelKind(lambda c: ConditionalGAN(config=c),
-                             lambda c: make_conditional_generator(c.latent_dim, c.width, c.classes), labelled=True),
+    "infogan": ModelKind(lambda c, data, fresh: InfoGAN(config=c),
+                         lambda c: make_generator(c.latent_dim, c.width, codes=c.codes)),
+    "conditional": ModelKind(lambda c, data, fresh: ConditionalGAN(config=c),
+                             lambda c: make_conditional_generator(c.latent_dim, c.width, c.classes), labelled=True,
+                             batches=lambda c, data, first, steps: _gan_batches(c, data, first, True)),
+    "cyclegan": ModelKind(_build_cyclegan, lambda c: cyclegan.make_translator(c.width, c.blocks),
+                          batches=_cyclegan_batches, grid=_cyclegan_grid,
+                          steps=lambda c, data: min(len(data.images), len(_uci_domain(data)[0])) // c.batch_size,
+                          export=lambda model, directory, record: cyclegan.save_generators(model, directory, record)),
 }
 
 
@@ -54,9 +124,10 @@ def model_kind(kind: str) -> ModelKind:
     return KINDS[kind]
 
 
-def build_model(config: RunConfig) -> keras.Model:
-    """The untrained, compiled model ``config`` describes."""
-    model = model_kind(config.kind).build(config)
+def build_model(config: RunConfig, data: TrainingData | None = None, fresh: bool = False) -> keras.Model:
+    """The untrained, compiled model ``config`` describes (``fresh``: to be trained from scratch on
+    ``data``, which a CycleGAN's semantic classifiers are trained on first)."""
+    model = model_kind(config.kind).build(config, data, fresh)
     model.compile()
     return model
 
@@ -90,4 +161,4 @@ def load_generator(path) -> keras.Model:
     return load_weights_checked(model_kind(kind).generator(from_dict({**record, "kind": kind})), Path(path))
 
 
-__all__ = ["ModelKind", "KINDS", "model_kind", "build_model", "restore_run", "load_generator"]
+__all__ = ["TrainingData", "ModelKind", "KINDS", "model_kind", "build_model", "restore_run", "load_generator"]

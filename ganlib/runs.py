@@ -72,16 +72,6 @@ def read_checkpoint_state(directory) -> dict | None:
         raise CheckpointError(f"{state_file} is unreadable ({error}); delete the run directory or fix the file") from None
 
 
-def check_same_settings(state: dict, config: dict, directory) -> None:
-    """CheckpointError if a run's saved ``state`` was trained with settings other than the record
-    ``config`` (untyped records, as the CycleGAN trainer writes; typed configs compare with
-    :func:`ganlib.config.changed_settings`)."""
-    mismatched = {k: (v, config[k]) for k, v in state["config"].items() if k in config and config[k] != v}
-    if mismatched:
-        details = ", ".join(f"{k}: saved {a!r} vs now {b!r}" for k, (a, b) in mismatched.items())
-        raise CheckpointError(f"cannot resume {directory} with other settings ({details})")
-
-
 def load_checkpoint(model: keras.Model, directory) -> int:
     """Restore ``model`` (networks and optimisers) from the latest checkpoint; return its epoch."""
     state = read_checkpoint_state(directory)
@@ -195,5 +185,5 @@ def _tensorflow_version() -> str:
 
 
 __all__ = ["STATE_FILE", "HISTORY_FILE", "GENERATOR_FILE", "checkpoint_file", "save_checkpoint",
-           "read_checkpoint_state", "check_same_settings", "load_checkpoint", "read_epoch_log", "read_history", "run_provenance",
+           "read_checkpoint_state", "load_checkpoint", "read_epoch_log", "read_history", "run_provenance",
            "settings_path", "save_weights_with_settings", "read_weights_settings", "load_weights_checked"]

@@ -3,11 +3,12 @@ sample grids and a history, and the source's API (``Trainer(...).train(epochs)``
 ``generate_and_save_images(epoch)``) on top.
 
 The model comes from the run's config through :mod:`ganlib.registry`, so the same
-``Trainer`` trains a DCGAN, an InfoGAN or a class-conditional GAN::
+``Trainer`` trains a DCGAN, an InfoGAN, a class-conditional GAN or a CycleGAN::
 
     Trainer(images, out_dir="runs/demo", seed=0).train(epochs=2)                  # a DCGAN
     Trainer(images, config=InfoGANConfig(codes=10), out_dir="runs/info").train(2)  # an InfoGAN
     Trainer(images, labels, kind="conditional", out_dir="runs/cgan").train(2)      # labels too
+    Trainer(images, labels, kind="cyclegan", out_dir="runs/cyclegan").train(2)     # MNIST <-> UCI digits
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ import numpy as np
 
 from ganlib.callbacks import EpochLog, GANCheckpoint, SampleGrid, StopOnNaN, raise_if_diverged
 from ganlib.config import RunConfig, build_config, changed_settings, config_class, from_dict, infer_kind, to_dict
-from ganlib.data import make_dataset
 from ganlib.errors import CheckpointError, DataError
-from ganlib.registry import build_model, model_kind
-from ganlib.runs import GENERATOR_FILE, HISTORY_FILE, load_checkpoint, read_checkpoint_state, \
-    save_weights_with_settings
+from ganlib.registry import TrainingData, build_model, model_kind
+from ganlib.runs import HISTORY_FILE, load_checkpoint, read_checkpoint_state
 from ganlib.utils import save_grid
 
 
@@ -35,15 +34,17 @@ class Trainer:
     The settings are ``config`` (a :mod:`ganlib.config` dataclass), or its fields as keyword
     arguments with ``kind`` ("dcgan" unless the settings name InfoGAN codes).  ``out_dir``
     receives a checkpoint and a sample grid per epoch, a line of ``history.jsonl`` per epoch and,
-    after :meth:`train`, ``generator.weights.h5`` with its settings.  A directory that holds a run
-    is only continued with ``resume=True``, never overwritten, and only with the settings it was
-    trained with (CheckpointError naming each changed one).  ``steps_per_epoch`` defaults to one
-    pass over the images.
+    after :meth:`train`, the generator's weights with its settings (``generator.weights.h5``; a
+    CycleGAN's two).  A directory that holds a run is only continued with ``resume=True``, never
+    overwritten, and only with the settings it was trained with (CheckpointError naming each
+    changed one).  ``steps_per_epoch`` defaults to the config's, else one pass over the images
+    (over the smaller domain for a CycleGAN, whose second domain ``second = (images, labels)``
+    defaults to the UCI digits).
     """
 
     def __init__(self, images=None, labels=None, *, config: RunConfig | None = None, kind: str | None = None,
                  out_dir="runs/dcgan", resume: bool = False, gif: bool = False, checkpoints: bool = True,
-                 keep: int | None = 2, steps_per_epoch: int | None = None, callbacks=(),
+                 keep: int | None = 2, steps_per_epoch: int | None = None, second=None, callbacks=(),
                  verbose: int | str = "auto", **settings):
         if images is None:
             from ganlib.data import load_mnist
@@ -55,18 +56,18 @@ class Trainer:
         self.kind = model_kind(kind)
         if self.kind.labelled and labels is None:
             raise DataError(f"a {kind} model trains on images with labels: pass labels")
-        self.images, self.labels = images, (labels if self.kind.labelled else None)
+        self.data = TrainingData(images, labels, second)
         self.out_dir = Path(out_dir)
         self.verbose = verbose
-        batch_size = self.config.batch_size
-        self.steps_per_epoch = steps_per_epoch or len(images) // batch_size
-        if len(images) < batch_size:
-            raise DataError(f"{len(images)} images make no full batch of {batch_size}; lower batch_size")
+        self.steps_per_epoch = (steps_per_epoch or getattr(self.config, "steps_per_epoch", None)
+                                or self.kind.steps(self.config, self.data))
+        if self.steps_per_epoch < 1:
+            raise DataError(f"{len(images)} images make no full batch of {self.config.batch_size}; lower batch_size")
 
-        keras.utils.set_random_seed(self.config.seed)
-        self.gan = build_model(self.config)
-        self.epoch = 0
         state = read_checkpoint_state(self.out_dir)
+        keras.utils.set_random_seed(self.config.seed)
+        self.gan = build_model(self.config, self.data, fresh=state is None or not resume)
+        self.epoch = 0
         if state is not None and not resume:
             raise CheckpointError(
                 f"{self.out_dir} already holds a run (epoch {state['epoch']}); pass resume=True "
@@ -79,7 +80,9 @@ class Trainer:
             self.epoch = load_checkpoint(self.gan, self.out_dir)
         self.nan_guard = StopOnNaN()
         self.callbacks = [self.nan_guard, EpochLog(self.out_dir / HISTORY_FILE),
-                          SampleGrid(self.out_dir, seed=self.config.seed, gif=gif), *callbacks]
+                          SampleGrid(self.out_dir, seed=self.config.seed, gif=gif,
+                                     draw=lambda model: self.kind.grid(model, self.data, self.config.seed)),
+                          *callbacks]
         if checkpoints:
             self.callbacks.insert(1, GANCheckpoint(self.out_dir, to_dict(self.config), keep=keep))
         self.images_per_second = None  # measured by train()
@@ -102,21 +105,21 @@ class Trainer:
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
         first, last = self.epoch, self.epoch + int(epochs)
-        dataset = make_dataset(self.images, self.config.batch_size, seed=self.config.seed, labels=self.labels,
-                               first_epoch=first)
+        dataset = self.kind.batches(self.config, self.data, first, self.steps_per_epoch)
         start = time.perf_counter()
         history = self.gan.fit(dataset, epochs=last, initial_epoch=first, steps_per_epoch=self.steps_per_epoch,
                                callbacks=self.callbacks, verbose=self.verbose, shuffle=False)
-        steps = len(history.history.get("d_loss", [])) * self.steps_per_epoch
+        steps = len(next(iter(history.history.values()), [])) * self.steps_per_epoch
         self.images_per_second = steps * self.config.batch_size / max(time.perf_counter() - start, 1e-9)
         raise_if_diverged(self.nan_guard, self.out_dir)
         self.epoch = last
-        self.save_generator(self.out_dir / GENERATOR_FILE)
+        self.export()
         return history
 
-    def save_generator(self, path) -> Path:
-        """Save the sampler's weights (the moving average if kept) with the run's settings beside them."""
-        return save_weights_with_settings(self.gan.sampler, path, {**to_dict(self.config), "epochs": self.epoch})
+    def export(self) -> list[Path]:
+        """Save what the run made: the generator's weights (the moving average if kept; a CycleGAN's
+        two) with the run's settings and epoch beside them."""
+        return self.kind.export(self.gan, self.out_dir, {**to_dict(self.config), "epochs": self.epoch})
 
     def generate_and_save_images(self, epoch: int, n: int = 25) -> Path:
         """Save a grid of ``n`` samples from the fixed noise as ``image_at_epoch_EPOCH.png``."""

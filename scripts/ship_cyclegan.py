@@ -1,7 +1,7 @@
 """Ship a CycleGAN run's two generators in the package: ``ganlib/assets/cyclegan-*.weights.h5``.
 
     python scripts/ship_cyclegan.py runs/cyclegan --variant label-free \\
-        --command "python scripts/train_cyclegan.py --out runs/cyclegan --epochs 40" \\
+        --command "ganlib train --model cyclegan --out runs/cyclegan --epochs 40" \\
         [--epoch 40] [--scores scores.json] [--note "..."]
 
 ``--variant`` names the shipped pair (:data:`ganlib.apps.cyclegan.VARIANTS`; file names:
@@ -26,7 +26,8 @@ from ganlib.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 
 from ganlib import assets  # noqa: E402
-from ganlib.apps.cyclegan import DIRECTIONS, VARIANTS, restore_cyclegan, save_generators  # noqa: E402
+from ganlib.apps.cyclegan import DIRECTIONS, VARIANTS, save_generators  # noqa: E402
+from ganlib.registry import restore_run  # noqa: E402
 from ganlib.runs import run_provenance  # noqa: E402
 
 
@@ -40,7 +41,7 @@ def main() -> None:
     parser.add_argument("--variant", choices=VARIANTS, required=True, help="which shipped pair this run becomes")
     args = parser.parse_args()
 
-    model, epoch = restore_cyclegan(args.run, args.epoch)
+    model, epoch = restore_run(args.run, args.epoch)
     if bool(model.semantic_weight) != (args.variant == "semantic"):
         parser.error(f"{args.run} was trained {'with' if model.semantic_weight else 'without'} the semantic loss; "
                      f"it cannot ship as the {args.variant!r} variant")

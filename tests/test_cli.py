@@ -95,11 +95,14 @@ def test_bad_arguments_exit_with_usage(argv, capsys):
 
 
 @pytest.mark.parametrize("model, extra", [("infogan", ["--codes", "10", "--continuous", "2"]),
-                                          ("conditional", []), ("dcgan", ["--loss", "wgan-gp", "--n-critic", "2"])])
+                                          ("conditional", []), ("dcgan", ["--loss", "wgan-gp", "--n-critic", "2"]),
+                                          ("cyclegan", ["--blocks", "1", "--critic-width", "4", "--batch-size", "8",
+                                                        "--steps-per-epoch", "3", "--semantic-weight", "0"])])
 def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, extra, tmp_path):
     import h5py
 
-    common = ["train", "--model", model, "--limit", "256", "--width", "8", "--keep", "0", *extra]
+    common = ["train", "--model", model, "--limit", "256", "--width", "4" if model == "cyclegan" else "8", "--keep", "0",
+              *extra]
     assert main([*common, "--epochs", "2", "--out", str(tmp_path / "straight")]) == 0
     assert main([*common, "--epochs", "1", "--out", str(tmp_path / "cut")]) == 0
     assert main(["train", "--epochs", "2", "--limit", "256", "--out", str(tmp_path / "cut"), "--resume"]) == 0  # its own settings
@@ -107,7 +110,8 @@ def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, ex
         assert [line["epoch"] for line in read_history(tmp_path / run)] == [1, 2]
 
     def weights(run):
-        with h5py.File(tmp_path / run / "generator.weights.h5") as file:
+        exported = "cyclegan-mnist_to_uci.weights.h5" if model == "cyclegan" else "generator.weights.h5"
+        with h5py.File(tmp_path / run / exported) as file:
             arrays = []
             file.visititems(lambda name, item: arrays.append(item[()]) if isinstance(item, h5py.Dataset) else None)
             return arrays
@@ -116,7 +120,15 @@ def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, ex
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["train", "--model", "infogan"], ["sample"], ["translate"]])
+def test_train_models_are_the_registrys():
+    from ganlib.cli import TRAINABLE
+    from ganlib.registry import KINDS
+
+    assert set(TRAINABLE) == set(KINDS)
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["train", "--model", "infogan"], ["train", "--model", "cyclegan"],
+                                     ["sample"], ["translate"]])
 def test_help_on_every_command(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main([*command, "--help"])
@@ -133,7 +145,7 @@ def test_console_entry_point_prints_no_traceback(tmp_path):
 
 @pytest.fixture(scope="module")
 def cyclegan_weights(tmp_path_factory):
-    """Untrained small CycleGAN generators saved as scripts/train_cyclegan.py saves them."""
+    """Untrained small CycleGAN generators saved as `ganlib train --model cyclegan` saves them."""
     import keras
 
     from ganlib.apps.cyclegan import CycleGAN, save_generators

@@ -5,16 +5,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, CycleGANTrainer, bilinear_matrix,
+from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, bilinear_matrix,
                                   classifier_architecture, example_rows, generator_name, load_generators,
                                   load_uci_digits, lsgan_critic_loss, lsgan_generator_loss, make_lenet5,
                                   make_patch_critic, make_translator, measure,
-                                  reconstruction_loss, restore_cyclegan, save_generators, semantic_loss,
+                                  reconstruction_loss, save_generators, semantic_loss,
                                   train_mnist_knn, train_uci_classifier, train_uci_cnn, translate, upsample_uci)
 from ganlib.evaluator import make_evaluator
 from ganlib.data import MNIST, to_model_range
 from ganlib.errors import CheckpointError, DataError
 from ganlib.callbacks import StepHistory
+from ganlib.registry import restore_run
+from ganlib.trainer import Trainer
 from ganlib.runs import read_history
 
 from test_trainer import Interrupt
@@ -131,8 +133,8 @@ def test_train_step_refuses_unpaired_batches(mnist):
 def test_short_training_lowers_the_cycle_loss(mnist, uci, tmp_path):
     """A few seconds of training: the cycle loss falls well below its start, the critics learn."""
     steps = StepHistory(names=METRIC_NAMES)
-    trainer = CycleGANTrainer(mnist.train[0][:1024], uci.train[0], out_dir=tmp_path, width=8, blocks=1, critic_width=8,
-                              steps_per_epoch=30, verbose=0, callbacks=[steps])
+    trainer = Trainer(mnist.train[0][:1024], kind="cyclegan", second=uci.train, out_dir=tmp_path, width=8, blocks=1,
+                      critic_width=8, semantic_weight=0.0, steps_per_epoch=30, verbose=0, callbacks=[steps])
     history = trainer.train(2).history
     cycle, d_uci = steps.values["cycle"], steps.values["d_uci"]
     assert cycle[-10:].mean() < 0.5 * cycle[:3].mean(), (cycle[:3], cycle[-10:])
@@ -141,35 +143,38 @@ def test_short_training_lowers_the_cycle_loss(mnist, uci, tmp_path):
     generators = load_generators(tmp_path)
     images = mnist.test[0][:16]
     np.testing.assert_array_equal(translate(images, "mnist_to_uci", generators),
-                                  translate(images, "mnist_to_uci", trainer.model.generators))
+                                  translate(images, "mnist_to_uci", trainer.gan.generators))
 
 
 def test_interrupted_run_resumes_exactly(mnist, uci, tmp_path):
-    settings = {"seed": 4, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0, **TINY}
-    data = (mnist.train[0][:200], uci.train[0][:100])
-    straight = CycleGANTrainer(*data, out_dir=tmp_path / "straight", **settings)
+    settings = {"kind": "cyclegan", "seed": 4, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0,
+                "semantic_weight": 0.0, **TINY}
+    data = (mnist.train[0][:200],)
+    settings["second"] = (uci.train[0][:100], None)
+    straight = Trainer(*data, out_dir=tmp_path / "straight", **settings)
     straight.train(2)
-    cut = CycleGANTrainer(*data, out_dir=tmp_path / "cut", callbacks=[Interrupt(epoch=1, batch=1)], **settings)
+    cut = Trainer(*data, out_dir=tmp_path / "cut", callbacks=[Interrupt(epoch=1, batch=1)], **settings)
     with pytest.raises(KeyboardInterrupt):
         cut.train(2)
     with pytest.raises(CheckpointError, match="already holds a run"):
-        CycleGANTrainer(*data, out_dir=tmp_path / "cut", **settings)
+        Trainer(*data, out_dir=tmp_path / "cut", **settings)
     with pytest.raises(CheckpointError, match="other settings"):
-        CycleGANTrainer(*data, out_dir=tmp_path / "cut", resume=True, **{**settings, "seed": 5})
-    resumed = CycleGANTrainer(*data, out_dir=tmp_path / "cut", resume=True, **settings)
+        Trainer(*data, out_dir=tmp_path / "cut", resume=True, **{**settings, "seed": 5})
+    resumed = Trainer(*data, out_dir=tmp_path / "cut", resume=True, **settings)
     assert resumed.epoch == 1
     resumed.train(1)
     assert [line["epoch"] for line in read_history(tmp_path / "cut")] == [1, 2]
-    for a, b in zip(straight.model.get_weights(), resumed.model.get_weights()):
+    for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
-    first = straight.model.get_weights()
+    first = straight.gan.get_weights()
     assert any(not np.allclose(a, b) for a, b in zip(first, CycleGAN(**TINY).get_weights()))
-    restored, epoch = restore_cyclegan(tmp_path / "cut")
+    restored, epoch = restore_run(tmp_path / "cut")
+    assert isinstance(restored, CycleGAN)
     assert epoch == 2
-    for a, b in zip(restored.get_weights(), resumed.model.get_weights()):
+    for a, b in zip(restored.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(CheckpointError, match="holds no CycleGAN run"):
-        restore_cyclegan(tmp_path / "nothing")
+    with pytest.raises(CheckpointError, match="no checkpoint in"):
+        restore_run(tmp_path / "nothing")
 
 
 def test_translate_returns_uint8_and_refuses_bad_input(tiny_generators, mnist):
@@ -314,25 +319,26 @@ def test_lenet5_is_another_architecture_with_the_evaluators_interface():
 
 @pytest.mark.parametrize("architecture", ["evaluator", "lenet5"])
 def test_semantic_run_keeps_its_classifiers_frozen_and_resumes_them(mnist, uci, tmp_path, architecture):
-    data = (mnist.train[0][:200], uci.train[0][:100])
-    labels = {"mnist_labels": mnist.train[1][:200], "uci_labels": uci.train[1][:100]}
-    settings = {"seed": 2, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0, "semantic_weight": 1.0,
-                "semantic_classifier": architecture, **TINY}
-    with pytest.raises(DataError, match="pass mnist_labels and uci_labels"):
-        CycleGANTrainer(*data, out_dir=tmp_path / "none", **settings)
-    trainer = CycleGANTrainer(*data, out_dir=tmp_path / "run", **settings, **labels)
-    assert trainer.config["semantic_classifier"] == architecture
-    assert trainer.model.classifier_mnist.name == classifier_architecture(architecture)().name
-    before = [w.copy() for w in trainer.model.classifier_uci.get_weights()]
+    data = (mnist.train[0][:200],)
+    labels = {"labels": mnist.train[1][:200]}
+    settings = {"kind": "cyclegan", "seed": 2, "steps_per_epoch": 3, "batch_size": 8, "verbose": 0,
+                "semantic_weight": 1.0, "semantic_classifier": architecture, "second": (uci.train[0][:100], uci.train[1][:100]),
+                **TINY}
+    with pytest.raises(DataError, match="pass the MNIST labels"):
+        Trainer(*data, out_dir=tmp_path / "none", **settings)
+    trainer = Trainer(*data, out_dir=tmp_path / "run", **settings, **labels)
+    assert trainer.config.semantic_classifier == architecture
+    assert trainer.gan.classifier_mnist.name == classifier_architecture(architecture)().name
+    before = [w.copy() for w in trainer.gan.classifier_uci.get_weights()]
     history = trainer.train(1).history
     assert np.isfinite(history["semantic"]).all() and history["semantic"][0] > 0
-    for a, b in zip(before, trainer.model.classifier_uci.get_weights()):
+    for a, b in zip(before, trainer.gan.classifier_uci.get_weights()):
         np.testing.assert_array_equal(a, b)  # frozen: only the translators and critics learn
     assert read_history(tmp_path / "run")[0]["semantic"] > 0
-    restored, epoch = restore_cyclegan(tmp_path / "run")
+    restored, epoch = restore_run(tmp_path / "run")
     assert epoch == 1 and restored.semantic_weight == 1.0
-    for a, b in zip(restored.classifier_mnist.get_weights(), trainer.model.classifier_mnist.get_weights()):
+    for a, b in zip(restored.classifier_mnist.get_weights(), trainer.gan.classifier_mnist.get_weights()):
         np.testing.assert_array_equal(a, b)
-    resumed = CycleGANTrainer(*data, out_dir=tmp_path / "run", resume=True, **settings, **labels)
-    for a, b in zip(resumed.model.get_weights(), trainer.model.get_weights()):
+    resumed = Trainer(*data, out_dir=tmp_path / "run", resume=True, **settings, **labels)
+    for a, b in zip(resumed.gan.get_weights(), trainer.gan.get_weights()):
         np.testing.assert_array_equal(a, b)

@@ -39,13 +39,13 @@ generators) and then one critic update (both critics, on the fakes of that step)
 gives progress bars, callbacks and checkpoints.  Unlike the paper, batches hold 32 images, not
 one, the critics see the current fakes rather than a pool of 50 past ones, and the learning
 rate is constant.  There is no noise: a run is fixed by its seed (the initial weights) and the
-batches, which :func:`ganlib.data.make_dataset` draws statelessly, so :class:`CycleGANTrainer`
-resumes an interrupted run exactly.
+batches, which :func:`ganlib.data.make_dataset` draws statelessly, so :class:`ganlib.trainer.Trainer`
+(``kind="cyclegan"``, settings :class:`ganlib.config.CycleGANConfig`) resumes an interrupted run
+exactly, and :func:`ganlib.registry.restore_run` rebuilds a run's model.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import keras
@@ -57,19 +57,17 @@ from ganlib import assets
 from ganlib.data import IMAGE_SHAPE, MNIST, make_dataset, to_uint8
 from ganlib.errors import CheckpointError, DataError
 from ganlib.evaluator import as_model_input, features_and_probabilities, make_evaluator
-from ganlib.callbacks import EpochLog, GANCheckpoint, StopOnNaN, raise_if_diverged
-from ganlib.config import RunConfig
-from ganlib.runs import (HISTORY_FILE, check_same_settings, checkpoint_file, load_checkpoint, load_weights_checked,
-                         read_checkpoint_state, read_weights_settings, save_weights_with_settings)
+from ganlib.config import CycleGANConfig, RunConfig
+from ganlib.runs import load_weights_checked, read_weights_settings, save_weights_with_settings
 from ganlib.sampling import SAMPLE_BATCH
 
 DIRECTIONS = ("mnist_to_uci", "uci_to_mnist")
-CYCLE_WEIGHT = 10.0  # lambda of Zhu et al. (2017)
+CYCLE_WEIGHT = CycleGANConfig.cycle_weight  # lambda of Zhu et al. (2017)
 IDENTITY_SHARE = 0.5  # lambda_id = 0.5 lambda, as in their code
-DEFAULT_WIDTH = 16
-DEFAULT_BLOCKS = 3
-DEFAULT_CRITIC_WIDTH = 32
-DEFAULT_BATCH_SIZE = 32
+DEFAULT_WIDTH = CycleGANConfig.width  # each default is declared once, in ganlib.config
+DEFAULT_BLOCKS = CycleGANConfig.blocks
+DEFAULT_CRITIC_WIDTH = CycleGANConfig.critic_width
+DEFAULT_BATCH_SIZE = CycleGANConfig.batch_size
 UCI_MAX = 16  # the UCI digits count pixels 0..16 (of a 4x4 block of a 32x32 bitmap)
 UCI_BOX = 20  # MNIST's digits were scaled into a 20x20 box centred in 28x28; the UCI ones go there too
 UCI_TEST_FRACTION = 0.3
@@ -313,7 +311,7 @@ class CycleGAN(keras.Model):
     def train_step(self, data):
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             raise DataError("a CycleGAN trains on (mnist_images, uci_images) batches: zip two make_dataset streams "
-                            "(see CycleGANTrainer.dataset)")
+                            "(ganlib.trainer.Trainer(kind='cyclegan') makes them)")
         x, y = data
         with tf.GradientTape() as tape:
             fake_y = self.mnist_to_uci(x, training=True)
@@ -404,7 +402,7 @@ def load_generators(directory=None, variant: str = DEFAULT_VARIANT) -> dict[str,
             path = Path(directory) / name
             if not path.is_file():
                 raise CheckpointError(f"{directory} holds no {name}; give the directory that "
-                                      "scripts/train_cyclegan.py wrote, or omit it for the shipped generators")
+                                      "`ganlib train --model cyclegan` wrote, or omit it for the shipped generators")
         config = read_weights_settings(path)
         generator = make_translator(config.get("width", DEFAULT_WIDTH), config.get("blocks", DEFAULT_BLOCKS),
                                     name=direction)
@@ -413,107 +411,6 @@ def load_generators(directory=None, variant: str = DEFAULT_VARIANT) -> dict[str,
 
 
 # --- training -------------------------------------------------------------------------------
-
-class CycleGANTrainer:
-    """Train a :class:`CycleGAN` on MNIST and UCI images with ``fit()``, resumably.
-
-    ``out_dir`` receives a checkpoint of the whole model (both generators, both critics, both
-    optimisers; :class:`ganlib.trainer.GANCheckpoint`) and a line of ``history.jsonl`` per epoch
-    and, after :meth:`train`, both generators (:func:`save_generators`).  An epoch is
-    ``steps_per_epoch`` steps (default: one pass over the smaller domain).  A directory that
-    holds a run is only continued with ``resume=True``; the resumed run sees the same batches an
-    uninterrupted one would.
-    """
-
-    def __init__(self, mnist_images, uci_images, *, out_dir, batch_size: int = DEFAULT_BATCH_SIZE,
-                 steps_per_epoch: int | None = None, seed: int = 0, width: int = DEFAULT_WIDTH,
-                 blocks: int = DEFAULT_BLOCKS, critic_width: int = DEFAULT_CRITIC_WIDTH, resume: bool = False,
-                 keep: int | None = 2, callbacks=(), semantic_weight: float = 0.0, mnist_labels=None,
-                 uci_labels=None, semantic_classifier: str = "evaluator", verbose: int | str = "auto"):
-        self.mnist_images, self.uci_images = mnist_images, uci_images
-        if semantic_weight and (mnist_labels is None or uci_labels is None):
-            raise DataError("the semantic loss trains a classifier per domain: pass mnist_labels and uci_labels "
-                            "(script: the labels are read from the same files), or semantic_weight=0")
-        self.out_dir = Path(out_dir)
-        self.steps_per_epoch = steps_per_epoch or min(len(mnist_images), len(uci_images)) // batch_size
-        if self.steps_per_epoch < 1:
-            raise DataError(f"{min(len(mnist_images), len(uci_images))} images make no full batch of {batch_size}; "
-                            "lower batch_size")
-        self.config = {"cyclegan": True, "seed": int(seed), "batch_size": batch_size,
-                       "steps_per_epoch": self.steps_per_epoch, "width": width, "blocks": blocks,
-                       "critic_width": critic_width,
-                       "cycle_weight": CYCLE_WEIGHT, "identity_weight": IDENTITY_SHARE * CYCLE_WEIGHT}
-        classifier_architecture(semantic_classifier)
-        epochs = SEMANTIC_EPOCHS[semantic_classifier]
-        if semantic_weight:
-            self.config.update(semantic_weight=float(semantic_weight), classifier_seed=int(seed) + 1,
-                               classifier_epochs=list(epochs), semantic_classifier=semantic_classifier)
-        self.verbose = verbose
-        state = read_checkpoint_state(self.out_dir)
-        classifiers = None
-        if semantic_weight and state is None:  # a resumed run restores them from its checkpoint
-            classifiers = (train_digit_network(mnist_images, mnist_labels, int(seed) + 1, epochs[0], semantic_classifier),
-                           train_digit_network(uci_images, uci_labels, int(seed) + 1, epochs[1], semantic_classifier))
-        keras.utils.set_random_seed(int(seed))
-        self.model = CycleGAN(width, blocks, critic_width, semantic_weight=semantic_weight, classifiers=classifiers,
-                              semantic_classifier=semantic_classifier)
-        self.model.compile()
-        self.epoch = 0
-        if state is not None and not resume:
-            raise CheckpointError(f"{self.out_dir} already holds a run (epoch {state['epoch']}); pass resume=True "
-                                  "(script: --resume) to continue it, or choose another output directory")
-        if state is not None:
-            check_same_settings(state, self.config, self.out_dir)
-            self.epoch = load_checkpoint(self.model, self.out_dir)
-        self.nan_guard = StopOnNaN()
-        self.callbacks = [self.nan_guard, GANCheckpoint(self.out_dir, self.config, keep=keep),
-                          EpochLog(self.out_dir / HISTORY_FILE), *callbacks]
-        self.seconds = None  # wall time of the last train()
-
-    def dataset(self, first_epoch: int = 0):
-        """Endless ``(mnist, uci)`` batches in [-1, 1], from epoch ``first_epoch`` on; each domain is
-        shuffled per pass by its own stateless seed (``seed``, ``seed + 1``)."""
-        seed, batch_size = self.config["seed"], self.config["batch_size"]
-        pairs = tf.data.Dataset.zip(make_dataset(self.mnist_images, batch_size, seed=seed),
-                                    make_dataset(self.uci_images, batch_size, seed=seed + 1))
-        return pairs.skip(first_epoch * self.steps_per_epoch)
-
-    def train(self, epochs: int) -> keras.callbacks.History:
-        """Train ``epochs`` more epochs; raises TrainingDiverged (keeping the last good checkpoint)
-        if a loss turns NaN."""
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-        first, last = self.epoch, self.epoch + int(epochs)
-        start = time.perf_counter()
-        history = self.model.fit(self.dataset(first), epochs=last, initial_epoch=first,
-                                 steps_per_epoch=self.steps_per_epoch, callbacks=self.callbacks,
-                                 verbose=self.verbose, shuffle=False)
-        self.seconds = time.perf_counter() - start
-        raise_if_diverged(self.nan_guard, self.out_dir)
-        self.epoch = last
-        save_generators(self.model, self.out_dir, {**self.config, "epochs": self.epoch})
-        return history
-
-
-def restore_cyclegan(directory, epoch: int | None = None) -> tuple[CycleGAN, int]:
-    """The compiled :class:`CycleGAN` of the run in ``directory`` at its latest checkpoint (or, with
-    ``epoch``, that epoch's, if kept), rebuilt from the run's settings; and the epoch."""
-    state = read_checkpoint_state(directory)
-    if state is None or not state["config"].get("cyclegan"):
-        raise CheckpointError(f"{directory} holds no CycleGAN run (no checkpoint.json written by CycleGANTrainer)")
-    config = state["config"]
-    model = CycleGAN(config["width"], config["blocks"], config.get("critic_width", DEFAULT_CRITIC_WIDTH),
-                     config["cycle_weight"], config["identity_weight"], config.get("semantic_weight", 0.0),
-                     semantic_classifier=config.get("semantic_classifier", "evaluator"))
-    model.compile()
-    if epoch is None:
-        return model, load_checkpoint(model, directory)
-    file = checkpoint_file(directory, epoch)
-    if not file.is_file():
-        raise CheckpointError(f"{file} does not exist: only kept epochs can be restored")
-    model.load_weights(file)
-    return model, epoch
-
 
 # --- measuring ------------------------------------------------------------------------------
 
@@ -649,6 +546,6 @@ def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
 
 
 __all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "upsample_uci", "load_uci_digits", "make_translator", "make_patch_critic",
-           "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "CycleGAN", "CycleGANTrainer",
-           "translate", "save_generators", "load_generators", "shipped_generator_name", "check_variant", "VARIANTS", "restore_cyclegan", "train_uci_classifier",
+           "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "CycleGAN",
+           "translate", "save_generators", "load_generators", "shipped_generator_name", "check_variant", "VARIANTS", "train_uci_classifier",
            "train_uci_cnn", "train_mnist_knn", "train_digit_network", "make_lenet5", "classifier_architecture", "semantic_loss", "measure", "example_rows"]
