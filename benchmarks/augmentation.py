@@ -1,4 +1,4 @@
-"""Does a class-conditional generator help a classifier trained on few labels? The grid of ganlib.apps.augment.
+"""Does a class-conditional generator help a classifier trained on few labels? The grid of ganlib.studies.augmentation.
 
     PYTHONPATH=. python benchmarks/augmentation.py --data MNIST.npz [--model cgan-mnist]
         [--per-class 10 100] [--seeds 0 1 2 3 4] [--conditions real oracle fair infogan self-training]
@@ -16,7 +16,7 @@ whose embedded subset has 1,000 training images per digit: other cells than the 
 Reported in ``benchmarks/README.md`` section 10, ``book/records/augmentation.json`` and
 ``augmentation-added.json``, and the book's chapter ``book/app_augment.ipynb``.
 
-Every cell ``(per_class, seed, condition)`` is :func:`ganlib.apps.augment.run_cell`: the same
+Every cell ``(per_class, seed, condition)`` is :func:`ganlib.studies.augmentation.run_cell`: the same
 ``per_class`` labelled images per digit (drawn with the seed), the same classifier, steps,
 batch size and initial weights; only the batches differ:
 
@@ -35,7 +35,7 @@ batch size and initial weights; only the batches differ:
   where it is confident (``--filter``, default 0.9).
 
 ``--gate K`` puts the condition to a K-fold cross-validation on the cell's own labelled images
-first (:func:`ganlib.apps.augment.cross_validated_gate`) and augments only if it helps there.
+first (:func:`ganlib.studies.augmentation.cross_validated_gate`) and augments only if it helps there.
 
 ``--fraction`` and ``--truncation`` change the mixing ratio and the generators' noise; ``--mix add``
 puts the generated images on top of a full batch of real ones instead of in place of some of them
@@ -109,9 +109,9 @@ from ganlib.quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
 
-from ganlib.apps.augment import (DEFAULT_BATCH, DEFAULT_FRACTION, DEFAULT_MIX, DEFAULT_STEPS, MIXES,  # noqa: E402
-                                 few_labelled, label_agreement, mean_sd, paired_differences, run_cell,
-                                 train_fair_generator)
+from ganlib.apps.augment import DEFAULT_BATCH, DEFAULT_FRACTION, DEFAULT_MIX, DEFAULT_STEPS, MIXES  # noqa: E402
+from ganlib.studies.augmentation import (few_labelled, label_agreement, mean_sd, paired_differences,  # noqa: E402
+                                         run_cell, train_fair_generator)
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.runs import GENERATOR_FILE  # noqa: E402
 from ganlib.registry import load_generator  # noqa: E402

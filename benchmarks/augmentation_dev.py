@@ -16,7 +16,7 @@ to).  Reported in ``benchmarks/README.md`` section 10c (the development-split ta
 ``book/app_augment.ipynb``.
 
 The development split: 10,000 MNIST *training* images (a fixed permutation, seed 12345) are held
-out and read as the test set; the few labelled images are drawn (:func:`ganlib.apps.augment.few_labelled`)
+out and read as the test set; the few labelled images are drawn (:func:`ganlib.studies.augmentation.few_labelled`)
 from the other 50,000.  The MNIST test set is not loaded.  For every ``(per_class, seed)`` the script
 trains the ``real`` classifier and, for each ``--added N``, the classifier whose every batch holds
 the same 64 real images plus ``N`` digits of the shipped InfoGAN (``dcgan-mnist``; codes named by
@@ -63,6 +63,7 @@ import numpy as np  # noqa: E402
 from ganlib import pretrained  # noqa: E402
 from ganlib.apps import augment  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
+from ganlib.studies.augmentation import few_labelled  # noqa: E402
 
 DEV_SIZE, DEV_SEED = 10_000, 12345
 
@@ -98,7 +99,7 @@ def main(args: argparse.Namespace | None = None) -> None:
     for per_class in args.per_class:
         for seed in args.seeds:
             start = time.perf_counter()
-            images, labels = augment.few_labelled(*train, per_class, seed)
+            images, labels = few_labelled(*train, per_class, seed)
             cell = {"per_class": per_class, "seed": seed, "dev_images": len(dev[0]),
                     "real": curve(images, labels, seed, args.checkpoints, dev)}
             namer = augment.train_classifier(images, labels, seed=seed)  # the benchmark's 300-step real classifier

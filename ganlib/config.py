@@ -166,6 +166,14 @@ class EncoderConfig(RunConfig):
     learning_rate: float = _setting(1e-3, "Adam's learning rate")
     beta_1: float = _setting(0.9, "Adam's beta_1")
     kappa: float = _setting(1.0, "weight of the feature residual in the izi_f loss")
+    gan_run: str = _setting("", "the DCGAN run directory whose G (its moving average) and D the encoder learns to "
+                                "invert, frozen (required)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.gan_run:
+            raise ValueError("an f-AnoGAN encoder inverts a trained GAN: give gan_run, the GAN's run directory "
+                             "(CLI: --gan-run DIR)")
 
 
 KINDS: dict[str, type[RunConfig]] = {c.kind: c for c in (GANConfig, InfoGANConfig, ConditionalConfig,
@@ -208,8 +216,7 @@ def from_dict(record: dict) -> RunConfig:
 def build_config(cls: type[RunConfig], config: RunConfig | None, settings: dict) -> RunConfig:
     """``config`` (default: ``cls()``) with ``settings`` replacing fields of it; ValueError naming an
     unknown setting, or a config of another class, with what to do instead."""
-    config = cls() if config is None else config
-    if not isinstance(config, cls):
+    if config is not None and not isinstance(config, cls):
         raise ValueError(f"expected a {cls.__name__}, got a {type(config).__name__}")
     names = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(settings) - set(names))
@@ -219,7 +226,7 @@ def build_config(cls: type[RunConfig], config: RunConfig | None, settings: dict)
             hint = "; latent codes belong to an InfoGAN (ganlib.infogan.InfoGAN)"
         raise ValueError(f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}{hint}; "
                          f"its settings are {', '.join(names)}")
-    return dataclasses.replace(config, **settings)
+    return cls(**settings) if config is None else dataclasses.replace(config, **settings)
 
 
 def changed_settings(saved: RunConfig, now: RunConfig) -> list[str]:

@@ -17,14 +17,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlib.apps import cyclegan
+from ganlib.apps import anogan, cyclegan
 from ganlib.apps.conditional import ConditionalGAN, make_conditional_generator
 from ganlib.config import RunConfig, config_class, from_dict, infer_kind
 from ganlib.data import make_dataset
 from ganlib.errors import CheckpointError, DataError
 from ganlib.gan import GAN, SimultaneousGAN
 from ganlib.infogan import InfoGAN
-from ganlib.model import make_generator
+from ganlib.data import to_model_range, to_uint8
+from ganlib.model import discriminator_features, make_generator
 from ganlib.runs import (GENERATOR_FILE, checkpoint_file, load_checkpoint, load_weights_checked,
                          read_checkpoint_state, read_weights_settings, save_weights_with_settings)
 
@@ -101,6 +102,31 @@ def _cyclegan_grid(model, data: TrainingData, seed: int):
     return cyclegan.example_rows(model.generators, np.asarray(data.images[:8]), _uci_domain(data)[0][:8])
 
 
+# -- f-AnoGAN's encoder: inverts a trained GAN, frozen -----------------------------------------
+
+def _build_encoder(config, data, fresh) -> anogan.EncoderTraining:
+    gan, _ = restore_run(config.gan_run)
+    if not isinstance(gan, GAN) or isinstance(gan, ConditionalGAN):
+        raise CheckpointError(f"{config.gan_run} holds a {from_dict(read_checkpoint_state(config.gan_run)['config']).kind} "
+                              "run; the f-AnoGAN encoder inverts an unconditional GAN (dcgan or infogan)")
+    keras.utils.set_random_seed(config.seed)  # the encoder's weights, whatever restoring the GAN drew
+    encoder = anogan.make_encoder(gan.config.latent_dim, gan.config.width)
+    return anogan.EncoderTraining(encoder, gan.sampler, discriminator_features(gan.discriminator),
+                                  kappa=config.kappa, learning_rate=config.learning_rate, beta_1=config.beta_1)
+
+
+def _encoder_generator(config) -> keras.Model:
+    gan_config = from_dict(read_checkpoint_state(config.gan_run)["config"])
+    return anogan.make_encoder(gan_config.latent_dim, gan_config.width)
+
+
+def _encoder_grid(model, data: TrainingData, seed: int):
+    """Eight normal images over their reconstructions G(E(x))."""
+    images = np.asarray(data.images[:8])
+    images = to_model_range(images) if images.dtype == np.uint8 else images
+    return np.concatenate([to_uint8(images), to_uint8(np.asarray(model(images)))])
+
+
 KINDS = {
     "dcgan": ModelKind(_build_dcgan, lambda c: make_generator(c.latent_dim, c.width)),
     "infogan": ModelKind(lambda c, data, fresh: InfoGAN(config=c),
@@ -112,6 +138,9 @@ KINDS = {
                           batches=_cyclegan_batches, grid=_cyclegan_grid,
                           steps=lambda c, data: min(len(data.images), len(_uci_domain(data)[0])) // c.batch_size,
                           export=lambda model, directory, record: cyclegan.save_generators(model, directory, record)),
+    "anogan-encoder": ModelKind(_build_encoder, _encoder_generator, grid=_encoder_grid,
+                                export=lambda model, directory, record: [save_weights_with_settings(
+                                    model.encoder, directory / anogan.ENCODER_FILE, record)]),
 }
 
 

@@ -21,10 +21,11 @@ import time
 
 import numpy as np
 
+from ganlib.config import GANConfig
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_WIDTH
 from ganlib.latent import INTERPOLATIONS, code_layout, directions, interpolate, seed_noise, stroke_stats, walk_path
 from ganlib.utils import figure_png, png_bytes
-PLAYGROUND_LEARNING_RATE = 2e-4  # the DCGAN paper's, as in ganlib.trainer.default_optimizer
+PLAYGROUND_LEARNING_RATE = GANConfig.learning_rate  # the DCGAN paper's 2e-4, the library's default
 PLAYGROUND_STEPS = 100
 PLAYGROUND_MAX_STEPS = 400  # the slider's limit; run_playground itself takes any positive number
 
@@ -171,9 +172,8 @@ def run_playground(loss: str = "non-saturating", learning_rate: float = PLAYGROU
         images = load_mnist().train[0]
     dataset = make_dataset(images, batch_size, seed=seed)
     keras.utils.set_random_seed(int(seed))
-    gan = GAN(width=width, loss=loss, seed=seed, ema_decay=None)
-    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+    gan = GAN(width=width, loss=loss, seed=seed, ema_decay=None, learning_rate=learning_rate)
+    gan.compile()  # Adam(learning_rate, beta_1 0.5) for each network
     history = StepHistory(METRIC_NAMES)
     callbacks = [history]
     if on_step is not None:

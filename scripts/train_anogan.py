@@ -7,10 +7,9 @@
 
 For held-out digit d, ``OUT/digit-d`` receives the DCGAN trained on the other nine digits'
 training images (:class:`ganlib.trainer.Trainer`: a checkpoint per epoch, sample grids,
-``history.jsonl``), then the f-AnoGAN encoder trained with G and D frozen
-(``encoder.weights.h5``, ``encoder.json``).  Run again, it resumes the GAN from its last
-checkpoint and skips digits whose encoder is done (an encoder interrupted mid-training is
-retrained from the start).
+``history.jsonl``), then the f-AnoGAN encoder trained with G and D frozen, a run of its own in
+``OUT/digit-d/encoder`` (``encoder.weights.h5``, ``encoder.json``).  Run again, it resumes each
+from its last checkpoint and skips digits whose encoder is done.
 
 ``--ship`` packs every digit's generator (the moving average), D features, D's last layer and encoder as
 float16 into ``ganlib/assets/anogan-mnist.npz``, with settings, training times, the command and
@@ -34,8 +33,8 @@ tf = import_tensorflow_quietly()
 import numpy as np  # noqa: E402
 
 from ganlib import assets  # noqa: E402
-from ganlib.apps.anogan import (DIGITS, SHIPPED, SHIPPED_SETTINGS, encoder_record, gan_config,  # noqa: E402
-                                load_run, pack_weights, split_for_digit, train_models)
+from ganlib.apps.anogan import DIGITS, ENCODER_RUN, SHIPPED, SHIPPED_SETTINGS, pack_weights  # noqa: E402
+from ganlib.studies.anomaly import encoder_record, gan_config, load_run, split_for_digit, train_models  # noqa: E402
 from ganlib.data import read_mnist_npz  # noqa: E402
 from ganlib.runs import read_history  # noqa: E402
 
@@ -49,9 +48,9 @@ def train_digit(mnist, digit: int, directory: Path, args) -> None:
     print(f"digit {digit}: {len(normal)} normal images", flush=True)
     train_models(normal, digit, directory, epochs=args.epochs, encoder_epochs=args.encoder_epochs, width=args.width,
                  latent_dim=args.latent_dim, seed=args.seed)
-    record = encoder_record(directory)
-    print(f"digit {digit}: encoder izi_f loss per epoch {[round(v, 4) for v in record['losses']]}, "
-          f"{record['seconds']} s", flush=True)
+    history = read_history(directory / ENCODER_RUN)
+    print(f"digit {digit}: encoder izi_f loss per epoch {[round(line['izi_f'], 4) for line in history]}, "
+          f"{sum(line['seconds'] for line in history):.0f} s", flush=True)
 
 
 def ship(out: Path, digits, command: str, scores: Path | None) -> None:
@@ -61,7 +60,7 @@ def ship(out: Path, digits, command: str, scores: Path | None) -> None:
         directory = out / f"digit-{digit}"
         arrays.update(pack_weights(load_run(directory, digit)))
         seconds[digit] = {"gan": round(sum(line["seconds"] for line in read_history(directory))),
-                          "encoder": round(encoder_record(directory)["seconds"])}
+                          "encoder": round(sum(line["seconds"] for line in read_history(directory / ENCODER_RUN)))}
     config = gan_config(out / f"digit-{digits[0]}")
     settings = {"latent_dim": config["latent_dim"], "width": config["width"], "gan": config,
                 "gan_epochs": len(read_history(out / f"digit-{digits[0]}")),

@@ -44,6 +44,28 @@ def no_keras_cache(tmp_path, monkeypatch):
     monkeypatch.delenv("GANLIB_MNIST", raising=False)
 
 
+@pytest.fixture(scope="module")
+def label_dependent_generator():
+    """A tiny untrained conditional generator whose output clearly depends on the label
+    (tests/apps/test_augment.py, tests/studies/test_augmentation.py)."""
+    from ganlib.apps.conditional import ConditionalBatchNorm, make_conditional_generator
+
+    generator = make_conditional_generator(latent_dim=8, width=4)
+    rng = np.random.default_rng(0)
+    for layer in generator.layers:
+        if isinstance(layer, ConditionalBatchNorm):
+            layer.beta.assign(rng.normal(0, 2, layer.beta.shape))
+    return generator
+
+
+@pytest.fixture(scope="module")
+def infogan():
+    """The shipped InfoGAN ``dcgan-mnist``: a 10-way code, trained without labels."""
+    from ganlib import pretrained
+
+    return pretrained.load("dcgan-mnist")
+
+
 def write_npz(path, **arrays):
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)

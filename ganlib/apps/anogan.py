@@ -1,14 +1,10 @@
-"""Anomaly detection with a GAN: AnoGAN and f-AnoGAN on MNIST with one digit held out.
+"""Anomaly detection with a GAN: AnoGAN and f-AnoGAN, and baselines without a GAN.
 
-The protocol (leave one digit out): a DCGAN (:mod:`ganlib.model`, trained by
-:class:`ganlib.trainer.Trainer`) learns the MNIST *training* images of nine digits; the held-out
-digit d is the anomaly.  Test set: MNIST *test* images (never seen in training), anomaly =
-label d; :func:`scoring_subset` draws a seeded sample of the images of d and of the others.  A
-score is high for images the normal model explains badly; AUROC (:func:`auroc`) measures how
-well it ranks the anomalies above the normal images (1 perfect, 0.5 chance).
-
-Scores, each a pure function of images, reconstructions and D's features f (an intermediate
-layer of D, :func:`ganlib.model.discriminator_features`):
+A DCGAN (:mod:`ganlib.model`, trained by :class:`ganlib.trainer.Trainer`) learns *normal* images
+only.  A score is high for images the normal model explains badly; :func:`auroc` measures how
+well it ranks anomalies above normal images (1 perfect, 0.5 chance).  Scores, each a pure
+function of images, reconstructions and D's features f (an intermediate layer of D,
+:func:`ganlib.model.discriminator_features`):
 
 * **AnoGAN** (Schlegl et al. 2017): search the latent space for the z whose G(z) is closest
   to x, by gradient descent (Adam) on z (:func:`invert_latent`); the score is the loss
@@ -19,18 +15,20 @@ layer of D, :func:`ganlib.model.discriminator_features`):
   two residuals measured as angles (:func:`izi_f_angles`), blind to the amount of ink.
 * **f-AnoGAN + D**: the izi_f score plus D's own verdict on x, ``-logit D(x)`` (how fake D finds
   it), each standardised over normal training images (:func:`standardised_sum`,
-  :meth:`AnoGANModels.combined_scores`): the residual misses digits that G rebuilds well (a 1),
-  and D, asked directly, does not.
+  :meth:`AnoGANModels.combined_scores`).  D's verdict does not depend on how well G rebuilds x,
+  the residual does (why the sum was chosen: ``benchmarks/README.md``, section 8c).
 * **D features, kNN** (no reconstruction): the angle between f(x) and f of the nearest normal
-  training images (:func:`feature_knn_score`); its control is the same score with an untrained D.
+  training images (:func:`feature_knn_score`).
 * Baselines without a GAN: the distance to the k nearest normal training images in pixel space
   (:func:`knn_score`), the angle to them (:func:`cosine_knn_score`, blind to the amount of
   ink) and the reconstruction error of a linear autoencoder (PCA, :func:`pca_score`).
 
 Images are uint8 MNIST or model-range floats (N, 28, 28, 1) in [-1, 1]
-(:func:`ganlib.data.to_model_range`).  :func:`train_models` trains one digit's models
-(``scripts/train_anogan.py`` all ten); the ten measured in ``benchmarks/README.md`` (section 8)
-ship with ganlib: :func:`load_anogan` ``(d)``.
+(:func:`ganlib.data.to_model_range`).  :func:`train_models` trains the models of one held-out
+digit (``scripts/train_anogan.py`` all ten); the shipped ones load with :func:`load_anogan`
+``(d)``.  The study that measures the scores with one MNIST digit held out (the split, the test
+and validation subsets, the AUROC table) is :mod:`ganlib.studies.anomaly`; its results are in
+``benchmarks/README.md``, section 8, and the book's chapter ``book/app_anogan.ipynb``.
 """
 
 from __future__ import annotations
@@ -46,13 +44,10 @@ import tensorflow as tf
 from keras import ops
 
 from ganlib import assets
-from ganlib.data import check_model_images, check_uint8_digits, make_dataset, to_model_range
-from ganlib.errors import CheckpointError, DataError
+from ganlib.data import check_model_images, to_model_range
+from ganlib.errors import DataError
 from ganlib.metrics import pairwise_sq_distances
 from ganlib.model import discriminator_features, discriminator_head, make_discriminator, make_generator
-from ganlib.trainer import Trainer
-from ganlib.runs import read_checkpoint_state
-from ganlib.registry import restore_run
 
 DIGITS = tuple(range(10))
 FEATURE_WEIGHT = 0.1  # lambda of AnoGAN (Schlegl et al. 2017)
@@ -61,12 +56,9 @@ SHIPPED = "anogan-mnist.npz"
 SHIPPED_SETTINGS = "anogan-mnist.json"
 MODEL_NAMES = ("generator", "features", "encoder", "critic")
 REFERENCE_IMAGES = 2000  # normal training images that standardise the scores of f-AnoGAN + D
-SCORE_NAMES = {"anogan": "AnoGAN", "f-anogan": "f-AnoGAN", "f-anogan-angles": "f-AnoGAN, angles",
-               "critic": "-logit D", "f-anogan-d": "f-AnoGAN + D", "f-anogan-angles-d": "f-AnoGAN, angles + D",
-               "d-knn": "kNN angle, D features", "knn": "kNN pixels", "cosine-knn": "kNN angle, pixels", "pca": "PCA",
-               "untrained-d-knn": "kNN angle, untrained D"}
+ENCODER_RUN = "encoder"  # a run's encoder trains in this subdirectory, a run of its own
 ENCODER_FILE = "encoder.weights.h5"
-ENCODER_RECORD = "encoder.json"
+ENCODER_RECORD = "encoder.json"  # its settings, beside the weights
 
 
 def check_digit(digit) -> int:
@@ -75,43 +67,6 @@ def check_digit(digit) -> int:
         raise DataError(f"the held-out digit must be an integer 0..9, got {digit!r}; "
                         "pick the digit to treat as the anomaly")
     return int(digit)
-
-
-def split_for_digit(mnist, digit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The leave-one-digit-out split of ``mnist`` ((x_train, y_train), (x_test, y_test), uint8):
-    the training images of every digit but ``digit`` (the normal data, uint8), all test images
-    (uint8) and which of them are anomalies (bool: label == ``digit``)."""
-    digit = check_digit(digit)
-    (x_train, y_train), (x_test, y_test) = mnist
-    fix = "use ganlib.data.load_mnist()"
-    x_train, x_test = check_uint8_digits(x_train, "x_train", fix), check_uint8_digits(x_test, "x_test", fix)
-    if len(y_train) != len(x_train) or len(y_test) != len(x_test):
-        raise DataError(f"labels do not match images: {len(x_train)} train images, {len(y_train)} labels; "
-                        f"{len(x_test)} test images, {len(y_test)} labels")
-    return x_train[np.asarray(y_train) != digit], x_test, np.asarray(y_test) == digit
-
-
-def scoring_subset(is_anomaly, normals: int = 500, anomalies: int | None = 500, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a test subset: ``anomalies`` anomalies (None: all) and ``normals`` normal
-    images, each drawn without replacement with ``seed`` (all of them if there are fewer)."""
-    is_anomaly = np.asarray(is_anomaly, bool)
-    rng = np.random.default_rng(seed)
-
-    def draw(indices, count):
-        return indices if count is None else rng.choice(indices, min(count, len(indices)), replace=False)
-
-    chosen = [draw(np.flatnonzero(is_anomaly), anomalies), draw(np.flatnonzero(~is_anomaly), normals)]
-    return np.sort(np.concatenate(chosen))
-
-
-def validation_subset(is_anomaly, normals: int = 500, anomalies: int | None = 500, seed: int = 0) -> np.ndarray:
-    """Sorted indices of a second subset, disjoint from :func:`scoring_subset` ``(is_anomaly,
-    normals, anomalies, seed)``: as many images again, drawn with ``seed + 1`` from the rest.
-    Choices between scores or training recipes are made on it, so that the scoring subset's
-    AUROCs stay a test."""
-    is_anomaly = np.asarray(is_anomaly, bool)
-    rest = np.setdiff1d(np.arange(len(is_anomaly)), scoring_subset(is_anomaly, normals, anomalies, seed))
-    return rest[scoring_subset(is_anomaly[rest], normals, anomalies, seed + 1)]
 
 
 def _per_image(values):
@@ -231,31 +186,46 @@ def encoder_scores(generator, features, encoder, images, kappa: float = KAPPA, b
     return np.concatenate(scores)
 
 
-def train_encoder(encoder, generator, features, images, *, epochs: int = 1, batch_size: int = 64, seed: int = 0,
-                  learning_rate: float = 1e-3, kappa: float = KAPPA) -> list[float]:
-    """Train ``encoder`` on ``images`` (uint8 or model range) to minimise the batch mean of
-    :func:`izi_f_loss`, G and f frozen (in inference mode); batches from
-    :func:`ganlib.data.make_dataset` (seeded).  Returns each epoch's mean loss."""
-    optimizer = keras.optimizers.Adam(learning_rate)
+class EncoderTraining(keras.Model):
+    """f-AnoGAN's encoder E trained as a Keras model: ``fit()`` on batches of normal images x
+    minimises the batch mean of :func:`izi_f_loss` ``(x, G(E(x)))`` over E's weights, with a
+    trained GAN's G and D features f frozen (in inference mode).  Logged: ``izi_f``.
 
-    @tf.function
-    def step(x):
+    :class:`ganlib.trainer.Trainer` trains it (``kind="anogan-encoder"``, settings
+    :class:`ganlib.config.EncoderConfig`, which name the GAN run), so it checkpoints and resumes
+    like every other model.
+    """
+
+    def __init__(self, encoder, generator, features, *, kappa: float = KAPPA, learning_rate: float = 1e-3,
+                 beta_1: float = 0.9, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder, self.generator, self.features = encoder, generator, features
+        self.generator.trainable = self.features.trainable = False
+        self.kappa, self.learning_rate, self.beta_1 = float(kappa), learning_rate, beta_1
+        self.tracker = keras.metrics.Mean(name="izi_f")
+        self.built = True
+
+    def compile(self, optimizer=None, **kwargs):
+        super().compile(**kwargs)
+        self.e_optimizer = optimizer or keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
+        self.e_optimizer.build(self.encoder.trainable_variables)  # so that a checkpoint restores its slots
+
+    @property
+    def metrics(self):
+        return [self.tracker]
+
+    def call(self, images, training=False):
+        return self.generator(self.encoder(images, training=training), training=False)
+
+    def train_step(self, images):
         with tf.GradientTape() as tape:
-            reconstruction = generator(encoder(x, training=True), training=False)
-            loss = ops.mean(izi_f_loss(x, reconstruction, features(x, training=False),
-                                       features(reconstruction, training=False), kappa))
-        variables = encoder.trainable_variables
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-
-    means = []
-    for epoch in range(epochs):
-        total, count = 0.0, 0
-        for batch in make_dataset(images, batch_size, seed=seed, first_epoch=epoch, repeat=False):
-            total += float(step(batch))
-            count += 1
-        means.append(total / count)
-    return means
+            reconstruction = self.generator(self.encoder(images, training=True), training=False)
+            loss = ops.mean(izi_f_loss(images, reconstruction, self.features(images, training=False),
+                                       self.features(reconstruction, training=False), self.kappa))
+        variables = self.encoder.trainable_variables
+        self.e_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.tracker.update_state(loss)
+        return {"izi_f": self.tracker.result()}
 
 
 def knn_score(images, normal_images, k: int = 5, block: int = 256) -> np.ndarray:
@@ -457,57 +427,6 @@ def unpack_weights(models: AnoGANModels, arrays) -> AnoGANModels:
     return models
 
 
-def train_models(normal_images, digit: int, directory, *, epochs: int = 1, encoder_epochs: int = 1,
-                 width: int = 16, latent_dim: int = 32, seed: int = 0, verbose: int | str = 2) -> AnoGANModels:
-    """Train (or finish) the DCGAN on ``normal_images`` with :class:`ganlib.trainer.Trainer` in
-    ``directory`` (moving average 0.999, a checkpoint per epoch, resumed if there is one), then
-    the f-AnoGAN encoder (:func:`train_encoder`, seeded), saved beside it by :func:`save_encoder`.
-    A directory whose encoder is done is loaded, not retrained (:func:`load_run`)."""
-    if encoder_record(directory) is not None:
-        return load_run(directory, digit)
-    trainer = Trainer(normal_images, out_dir=directory, seed=seed, width=width, latent_dim=latent_dim,
-                      ema_decay=0.999, resume=True, keep=1, verbose=verbose)
-    trainer.train(max(0, epochs - trainer.epoch))
-    keras.utils.set_random_seed(seed)
-    models = AnoGANModels(check_digit(digit), trainer.gan.sampler, discriminator_features(trainer.discriminator),
-                          make_encoder(latent_dim, width), discriminator_head(trainer.discriminator))
-    losses, seconds = timed(train_encoder, models.encoder, models.generator, models.features, normal_images,
-                            epochs=encoder_epochs, seed=seed)
-    save_encoder(models.encoder, directory, {"epochs": encoder_epochs, "losses": losses,
-                                             "seconds": round(seconds, 1), "seed": seed})
-    return models
-
-
-def save_encoder(encoder, directory, record: dict) -> None:
-    """Write a run's trained encoder (``encoder.weights.h5``) and what its training did (``encoder.json``)."""
-    directory = Path(directory)
-    encoder.save_weights(directory / ENCODER_FILE)
-    (directory / ENCODER_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-
-
-def encoder_record(directory) -> dict | None:
-    """What :func:`save_encoder` recorded in ``directory``, or None if the encoder is not trained yet."""
-    file = Path(directory) / ENCODER_RECORD
-    return json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
-
-
-def load_run(directory, digit: int) -> AnoGANModels:
-    """The models of a training run (``scripts/train_anogan.py``): the GAN's sampler (moving
-    average if kept) and D features from its latest checkpoint, and the encoder."""
-    gan, _ = restore_run(directory)
-    if encoder_record(directory) is None:
-        raise CheckpointError(f"{directory} has no trained encoder ({ENCODER_RECORD} missing); finish the run first")
-    encoder = make_encoder(gan.config.latent_dim, gan.config.width)
-    encoder.load_weights(Path(directory) / ENCODER_FILE)
-    return AnoGANModels(check_digit(digit), gan.sampler, discriminator_features(gan.discriminator), encoder,
-                        discriminator_head(gan.discriminator))
-
-
-def gan_config(directory) -> dict:
-    """The GAN settings a run recorded in its checkpoint."""
-    return read_checkpoint_state(directory)["config"]
-
-
 def load_anogan(digit: int) -> AnoGANModels:
     """The shipped generator, D features and encoder trained without ``digit`` (sha256-checked
     assets ``anogan-mnist.npz`` and ``anogan-mnist.json``; how they were trained: the json)."""
@@ -522,25 +441,6 @@ def shipped_settings() -> dict:
     return json.loads(assets.path(SHIPPED_SETTINGS).read_text(encoding="utf-8"))
 
 
-def auroc_table(rows: list[dict], names=None) -> str:
-    """A markdown table of AUROCs: one row per held-out digit (dicts with ``digit``, ``images``,
-    ``anomalies``, ``auroc`` and ``ms_per_image`` by score name, as ``benchmarks/anogan_auroc.py``
-    writes them), the mean, and the median milliseconds per image of each score.  ``names``
-    (score -> column title): default, the scores of :data:`SCORE_NAMES` that every row has."""
-    if names is None:
-        names = {name: title for name, title in SCORE_NAMES.items() if all(name in row["auroc"] for row in rows)}
-    lines = ["| held-out digit | test images (anomalies) | " + " | ".join(names.values()) + " |",
-             "| ---: | ---: |" + " ---: |" * len(names)]
-    for row in rows:
-        values = " | ".join(f"{row['auroc'][name]:.3f}" for name in names)
-        lines.append(f"| {row['digit']} | {row['images']} ({row['anomalies']}) | {values} |")
-    means = " | ".join(f"**{np.mean([row['auroc'][name] for row in rows]):.3f}**" for name in names)
-    lines.append(f"| mean | | {means} |")
-    times = " | ".join(f"{np.median([row['ms_per_image'][name] for row in rows]):.2f}" for name in names)
-    lines.append(f"| ms per image (median) | | {times} |")
-    return "\n".join(lines)
-
-
 def timed(function, *args, **kwargs):
     """``(function(*args, **kwargs), wall seconds)``."""
     start = time.perf_counter()
@@ -548,8 +448,8 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-__all__ = ["split_for_digit", "scoring_subset", "validation_subset", "anogan_loss", "izi_f_loss", "invert_latent",
-           "make_encoder", "train_encoder", "train_models", "izi_f_angles", "encoder_scores", "knn_score", "unit_rows",
-           "ink_directions", "cosine_knn_score", "feature_knn_score", "standardised_sum", "reference_images", "fit_pca", "pca_score", "auroc", "AnoGANModels",
-           "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record", "load_run",
-           "load_anogan", "shipped_settings", "check_digit", "auroc_table", "SCORE_NAMES"]
+__all__ = ["anogan_loss", "izi_f_loss", "invert_latent", "make_encoder", "EncoderTraining", "train_models",
+           "izi_f_angles", "encoder_scores", "knn_score", "unit_rows", "ink_directions", "cosine_knn_score",
+           "feature_knn_score", "standardised_sum", "reference_images", "fit_pca", "pca_score", "auroc",
+           "AnoGANModels", "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record",
+           "load_run", "load_anogan", "shipped_settings", "check_digit", "timed", "DIGITS"]
