@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 from ganlib.config import cli_options, config_class, from_dict
+from ganlib.distribute import STRATEGIES
 from ganlib.errors import GanlibError
 
-TRAINABLE = ("dcgan", "infogan", "conditional", "cyclegan")  # ganlib.registry.KINDS, named here so parsing
-#                                                               loads no TensorFlow (a test keeps them equal)
+TRAINABLE = ("dcgan", "infogan", "conditional", "cyclegan", "anogan-encoder")  # ganlib.registry.KINDS, named here
+#   so that parsing loads no TensorFlow (a test keeps them equal)
 
 
 def _int_at_least(text: str, least: int, kind: str) -> int:
@@ -64,6 +65,11 @@ def build_parser(model: str = "dcgan") -> argparse.ArgumentParser:
     train.add_argument("--gif", action="store_true", help="also join the per-epoch sample grids into samples.gif")
     train.add_argument("--limit", type=positive_int, default=None,
                        help="train on the first N images only (quick experiments)")
+    train.add_argument("--distribute", choices=STRATEGIES, default="none",
+                       help="train on several devices: mirrored (this machine's devices) or multiworker (the "
+                            "machines of the cluster that the TF_CONFIG environment variable describes; start the "
+                            "same command on each, with the same shared --out; only the chief, worker 0, writes "
+                            "files); --batch-size stays the global batch over all devices (default: none)")
     settings = train.add_argument_group(f"{model} settings")
     for flag, options in cli_options(model):
         settings.add_argument(flag, **{**options, "default": argparse.SUPPRESS})  # only the settings given
@@ -155,7 +161,6 @@ def train_config(args, names):
 
 def run_train(args) -> None:
     from ganlib.data import load_mnist
-    from ganlib.runs import GENERATOR_FILE
     from ganlib.trainer import Trainer
 
     names = [options["dest"] for _, options in cli_options(args.model or "dcgan")]
@@ -164,18 +169,18 @@ def run_train(args) -> None:
     mnist = load_mnist(args.data, allow_download=args.download)
     images, labels = (array[: args.limit] for array in mnist.train)
     trainer = Trainer(images, labels, config=config, out_dir=args.out, resume=args.resume, gif=args.gif,
-                      keep=args.keep or None,
+                      keep=args.keep or None, distribute=args.distribute,
                       verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     done, remaining = trainer.epoch, args.epochs - trainer.epoch
     print(f"ganlib train: {config.kind}, {len(images)} images from {mnist.source}; epochs {done + 1}..{args.epochs} "
-          f"-> {args.out}")
+          f"-> {args.out}" + (f" ({trainer.strategy.num_replicas_in_sync} replicas)" if trainer.strategy else ""))
     if remaining <= 0:
         print(f"already trained {done} epochs (asked for {args.epochs}); nothing to do")
         return
     start = time.perf_counter()
     trainer.train(remaining)
     print(f"done in {time.perf_counter() - start:.0f} s ({trainer.images_per_second:.0f} images/s); "
-          f"generator weights: {args.out / GENERATOR_FILE}")
+          + (f"wrote {', '.join(str(path) for path in trainer.exported)}" if trainer.chief else "the chief wrote the files"))
 
 
 def run_sample(args) -> None:
@@ -234,8 +239,12 @@ def main(argv=None) -> int:
     args = build_parser(model_named_in(argv)).parse_args(argv)
     from ganlib.quiet import import_tensorflow_quietly
 
-    import_tensorflow_quietly()
     try:
+        if args.command == "train":  # a multiworker strategy must exist before TensorFlow's first operation
+            from ganlib.distribute import strategy_for
+
+            args.distribute = strategy_for(args.distribute)
+        import_tensorflow_quietly()
         {"train": run_train, "sample": run_sample, "evaluate": run_evaluate,
          "translate": run_translate}[args.command](args)
     except (GanlibError, ValueError, OSError) as error:

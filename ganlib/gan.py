@@ -20,6 +20,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganlib.config import GANConfig, build_config
+from ganlib.distribute import reducible, replica_loss, replica_rows
 from ganlib.losses import get_loss, gradient_penalty, r1_penalty
 from ganlib.model import make_discriminator, make_generator
 from ganlib.sampling import SAMPLE_BATCH, generate
@@ -44,6 +45,8 @@ class GAN(keras.Model):
     ``(seed, step)``, so a run restored from a checkpoint (which holds the optimisers' step
     counters) draws the same noise as one never stopped.  With ``n_critic > 1`` the D steps of
     one iteration reuse its batch of real images with fresh noise (as Keras' WGAN-GP example).
+    Under ``tf.distribute`` each replica steps on its share of the global batch's mean loss and
+    its rows of the global batch's noise, so the summed gradients are one device's (:mod:`ganlib.distribute`).
     """
 
     config_class = GANConfig
@@ -97,12 +100,14 @@ class GAN(keras.Model):
         batch_size = ops.shape(tf.nest.flatten(real)[0])[0]
         for k in range(self.config.n_critic):
             with tf.GradientTape() as tape:
-                d_loss, logs = self.discriminator_loss(real, self.sample_latent(batch_size, stream=k))
+                d_loss, logs = self.discriminator_loss(real, self.replica_latent(batch_size, stream=k))
+                d_loss = replica_loss(d_loss)  # this replica's share of the global batch's mean loss
             self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, self.d_variables), self.d_variables))
 
         g_variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            g_loss, g_logs = self.generator_loss(self.sample_latent(batch_size, stream=self.config.n_critic))
+            g_loss, g_logs = self.generator_loss(self.replica_latent(batch_size, stream=self.config.n_critic))
+            g_loss = replica_loss(g_loss)
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_variables), g_variables))
 
         self.update_ema()
@@ -111,6 +116,11 @@ class GAN(keras.Model):
     def sample_latent(self, batch_size, stream: int):
         """G's input for this step: z ~ N(0, I), drawn statelessly from (seed, step, stream)."""
         return tf.random.stateless_normal((batch_size, self.config.latent_dim), seed=self.noise_key(stream))
+
+    def replica_latent(self, batch_size, stream: int):
+        """This replica's rows of :meth:`sample_latent` for the global batch, ``batch_size`` of them (all
+        rows on one device): several devices train on the noise one device would draw."""
+        return replica_rows(lambda rows: self.sample_latent(rows, stream), batch_size)
 
     def noise_key(self, stream: int):
         """The stateless seed of this step's ``stream``: (seed, (n_critic + 1) * step + stream)."""
@@ -141,7 +151,7 @@ class GAN(keras.Model):
         if self.loss_pair.gradient_penalty:
             key = tf.stack([tf.constant(self.config.seed, tf.int64), tf.cast(self.d_optimizer.iterations, tf.int64)])
             key = tf.random.experimental.stateless_fold_in(key, PENALTY_STREAM)  # one draw per D step
-            eps = tf.random.stateless_uniform((ops.shape(real)[0], 1, 1, 1), seed=key)
+            eps = replica_rows(lambda rows: tf.random.stateless_uniform((rows, 1, 1, 1), seed=key), ops.shape(real)[0])
             total += self.config.gp_weight * gradient_penalty(input_gradients(discriminate, eps * real
                                                                               + (1.0 - eps) * fake))
         if self.config.r1:
@@ -156,10 +166,11 @@ class GAN(keras.Model):
                 "d_acc_fake": ops.mean(ops.cast(fake_logits <= 0, "float32"))}
 
     def track(self, logs: dict) -> dict:
-        """Add this step's numbers to the running means that ``fit()`` shows."""
+        """Add this step's numbers to the running means that ``fit()`` shows (averaged over the replicas
+        under ``tf.distribute``: each replica's are means over its equal share of the global batch)."""
         for name, value in logs.items():
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return {name: reducible(tracker.result()) for name, tracker in self.trackers.items()}
 
     def update_ema(self):
         """``ema = d * ema + (1 - d) * w`` after each G step t = 0, 1, ..., with
@@ -202,14 +213,15 @@ class SimultaneousGAN(GAN):
             raise ValueError(f"SimultaneousGAN makes simultaneous updates, got update={self.config.update!r}")
 
     def train_step(self, real):
-        z = self.sample_latent(ops.shape(real)[0], stream=0)
+        z = self.replica_latent(ops.shape(real)[0], stream=0)
         with tf.GradientTape(persistent=True) as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(self.generator(z, training=True), training=True)
             d_loss = self.loss_pair.d(real_logits, fake_logits)
             g_loss = self.loss_pair.g(fake_logits)
+            d_share, g_share = replica_loss(d_loss), replica_loss(g_loss)  # shares of the global batch's means
         d_variables, g_variables = self.d_variables, self.generator.trainable_variables
-        d_gradients, g_gradients = tape.gradient(d_loss, d_variables), tape.gradient(g_loss, g_variables)
+        d_gradients, g_gradients = tape.gradient(d_share, d_variables), tape.gradient(g_share, g_variables)
         del tape
         self.d_optimizer.apply_gradients(zip(d_gradients, d_variables))
         self.g_optimizer.apply_gradients(zip(g_gradients, g_variables))

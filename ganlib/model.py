@@ -19,8 +19,16 @@ import numpy as np
 from keras import layers, ops
 
 from ganlib.defaults import DEFAULT_WIDTH, LATENT_DIM
+from ganlib.distribute import replicas
 
 IMAGE_SHAPE = (28, 28, 1)
+
+
+def batch_normalization(**options) -> layers.BatchNormalization:
+    """``layers.BatchNormalization(**options)``, synchronised across the replicas if built under a
+    ``tf.distribute`` strategy with more than one (its batch statistics are then the global batch's,
+    as on one device: :mod:`ganlib.distribute`); elsewhere the plain layer, whose numbers are unchanged."""
+    return layers.BatchNormalization(synchronized=replicas()[0] > 1, **options)
 
 
 def _check_width(width: int) -> None:
@@ -76,14 +84,14 @@ def make_generator(latent_dim: int = LATENT_DIM, width: int = DEFAULT_WIDTH, nam
             keras.Input((latent_dim,)),
             *code,
             layers.Dense(7 * 7 * 4 * width, use_bias=False),
-            layers.BatchNormalization(),
+            batch_normalization(),
             layers.ReLU(),
             layers.Reshape((7, 7, 4 * width)),
             layers.Conv2DTranspose(2 * width, 5, strides=1, padding="same", use_bias=False),
-            layers.BatchNormalization(),
+            batch_normalization(),
             layers.ReLU(),
             layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False),
-            layers.BatchNormalization(),
+            batch_normalization(),
             layers.ReLU(),
             layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh"),
         ],
@@ -114,10 +122,10 @@ def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator", 
             layers.Conv2D(width, 5, strides=2, padding="same"),
             layers.LeakyReLU(0.2),
             layers.Conv2D(2 * width, 5, strides=2, padding="same", use_bias=not batch_norm),
-            *([layers.BatchNormalization()] if batch_norm else []),
+            *([batch_normalization()] if batch_norm else []),
             layers.LeakyReLU(0.2),
             layers.Conv2D(4 * width, 3, strides=2, padding="same", use_bias=not batch_norm),
-            *([layers.BatchNormalization()] if batch_norm else []),
+            *([batch_normalization()] if batch_norm else []),
             layers.LeakyReLU(0.2),
             layers.Flatten(),
             layers.Dense(outputs),
@@ -152,7 +160,7 @@ def make_code_head(codes: int, features: int, name: str = "code_head") -> keras.
         [
             keras.Input((features,)),
             layers.Dense(128, use_bias=False),
-            layers.BatchNormalization(),
+            batch_normalization(),
             layers.LeakyReLU(0.2),
             layers.Dense(codes),
         ],

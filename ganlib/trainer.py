@@ -9,10 +9,12 @@ The model comes from the run's config through :mod:`ganlib.registry`, so the sam
     Trainer(images, config=InfoGANConfig(codes=10), out_dir="runs/info").train(2)  # an InfoGAN
     Trainer(images, labels, kind="conditional", out_dir="runs/cgan").train(2)      # labels too
     Trainer(images, labels, kind="cyclegan", out_dir="runs/cyclegan").train(2)     # MNIST <-> UCI digits
+    Trainer(images, out_dir="runs/two", distribute="mirrored").train(2)            # on every local device
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -21,7 +23,9 @@ import numpy as np
 
 from ganlib.callbacks import EpochLog, GANCheckpoint, SampleGrid, StopOnNaN, raise_if_diverged
 from ganlib.config import RunConfig, build_config, changed_settings, config_class, from_dict, infer_kind, to_dict
+from ganlib.distribute import is_chief, shard_by_data, strategy_for
 from ganlib.errors import CheckpointError, DataError
+from ganlib.gan import GAN
 from ganlib.registry import TrainingData, build_model, model_kind
 from ganlib.runs import HISTORY_FILE, load_checkpoint, read_checkpoint_state
 from ganlib.utils import save_grid
@@ -40,12 +44,18 @@ class Trainer:
     changed one).  ``steps_per_epoch`` defaults to the config's, else one pass over the images
     (over the smaller domain for a CycleGAN, whose second domain ``second = (images, labels)``
     defaults to the UCI digits).
+
+    ``distribute`` ("mirrored", "multiworker" or a ``tf.distribute.Strategy``; default none) trains
+    on several devices or machines: the model and its optimisers are built in the strategy's scope
+    and ``batch_size`` stays the global batch, split evenly over the replicas
+    (:mod:`ganlib.distribute`).  Under ``MultiWorkerMirroredStrategy`` only the chief writes files,
+    so ``out_dir`` must be a directory every worker reads (to resume from).
     """
 
     def __init__(self, images=None, labels=None, *, config: RunConfig | None = None, kind: str | None = None,
                  out_dir="runs/dcgan", resume: bool = False, gif: bool = False, checkpoints: bool = True,
                  keep: int | None = 2, steps_per_epoch: int | None = None, second=None, callbacks=(),
-                 verbose: int | str = "auto", **settings):
+                 verbose: int | str = "auto", distribute=None, **settings):
         if images is None:
             from ganlib.data import load_mnist
 
@@ -64,9 +74,18 @@ class Trainer:
         if self.steps_per_epoch < 1:
             raise DataError(f"{len(images)} images make no full batch of {self.config.batch_size}; lower batch_size")
 
+        self.strategy = strategy_for(distribute)
+        replicas = self.strategy.num_replicas_in_sync if self.strategy else 1
+        if self.config.batch_size % replicas:
+            raise ValueError(f"batch_size {self.config.batch_size} (the global batch) does not split evenly over "
+                             f"{replicas} replicas; choose a multiple of {replicas}")
         state = read_checkpoint_state(self.out_dir)
         keras.utils.set_random_seed(self.config.seed)
-        self.gan = build_model(self.config, self.data, fresh=state is None or not resume)
+        with self.strategy.scope() if self.strategy else contextlib.nullcontext():
+            self.gan = build_model(self.config, self.data, fresh=state is None or not resume)
+        if self.strategy and not isinstance(self.gan, GAN):
+            raise ValueError(f"distributed training takes a GAN family (dcgan, infogan, conditional); a {kind} "
+                             "model's steps do not scale their losses to the global batch")
         self.epoch = 0
         if state is not None and not resume:
             raise CheckpointError(
@@ -85,6 +104,9 @@ class Trainer:
                           *callbacks]
         if checkpoints:
             self.callbacks.insert(1, GANCheckpoint(self.out_dir, to_dict(self.config), keep=keep))
+        self.chief = is_chief(self.strategy)
+        if not self.chief:  # another worker of a cluster: only the chief writes the run's files
+            self.callbacks = [self.nan_guard, *callbacks]
         self.images_per_second = None  # measured by train()
 
     @property
@@ -106,6 +128,8 @@ class Trainer:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
         first, last = self.epoch, self.epoch + int(epochs)
         dataset = self.kind.batches(self.config, self.data, first, self.steps_per_epoch)
+        if self.strategy:
+            dataset = shard_by_data(dataset)
         start = time.perf_counter()
         history = self.gan.fit(dataset, epochs=last, initial_epoch=first, steps_per_epoch=self.steps_per_epoch,
                                callbacks=self.callbacks, verbose=self.verbose, shuffle=False)
@@ -113,7 +137,7 @@ class Trainer:
         self.images_per_second = steps * self.config.batch_size / max(time.perf_counter() - start, 1e-9)
         raise_if_diverged(self.nan_guard, self.out_dir)
         self.epoch = last
-        self.export()
+        self.exported = self.export() if self.chief else []
         return history
 
     def export(self) -> list[Path]:

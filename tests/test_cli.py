@@ -67,6 +67,9 @@ def test_sample_writes_uint8_digits(trained_run, tmp_path):
          "cannot resume {run} with other settings (width: 8 -> 16)"),
         (["train", "--model", "infogan", "--epochs", "2", "--out", "{run}", "--resume"], "it is a dcgan run"),
         (["train", "--epochs", "1", "--ema", "1.5", "--out", "{empty}"], "ema_decay must be in (0, 1)"),
+        (["train", "--model", "anogan-encoder", "--epochs", "1", "--out", "{empty}"], "give gan_run"),
+        (["train", "--model", "anogan-encoder", "--gan-run", "{empty}", "--epochs", "1", "--out", "{empty}2"],
+         "no checkpoint in"),
     ],
 )
 def test_bad_input_is_one_line_error(argv, message, trained_run, tmp_path, capsys, monkeypatch):
@@ -97,12 +100,14 @@ def test_bad_arguments_exit_with_usage(argv, capsys):
 @pytest.mark.parametrize("model, extra", [("infogan", ["--codes", "10", "--continuous", "2"]),
                                           ("conditional", []), ("dcgan", ["--loss", "wgan-gp", "--n-critic", "2"]),
                                           ("cyclegan", ["--blocks", "1", "--critic-width", "4", "--batch-size", "8",
-                                                        "--steps-per-epoch", "3", "--semantic-weight", "0"])])
-def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, extra, tmp_path):
+                                                        "--steps-per-epoch", "3", "--semantic-weight", "0"]),
+                                          ("anogan-encoder", ["--gan-run", "{run}"])])
+def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, extra, trained_run, tmp_path):
     import h5py
 
-    common = ["train", "--model", model, "--limit", "256", "--width", "4" if model == "cyclegan" else "8", "--keep", "0",
-              *extra]
+    width = {"cyclegan": ["--width", "4"], "anogan-encoder": []}.get(model, ["--width", "8"])
+    common = ["train", "--model", model, "--limit", "256", *width, "--keep", "0",
+              *(word.format(run=trained_run) for word in extra)]
     assert main([*common, "--epochs", "2", "--out", str(tmp_path / "straight")]) == 0
     assert main([*common, "--epochs", "1", "--out", str(tmp_path / "cut")]) == 0
     assert main(["train", "--epochs", "2", "--limit", "256", "--out", str(tmp_path / "cut"), "--resume"]) == 0  # its own settings
@@ -110,7 +115,8 @@ def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, ex
         assert [line["epoch"] for line in read_history(tmp_path / run)] == [1, 2]
 
     def weights(run):
-        exported = "cyclegan-mnist_to_uci.weights.h5" if model == "cyclegan" else "generator.weights.h5"
+        exported = {"cyclegan": "cyclegan-mnist_to_uci.weights.h5",
+                    "anogan-encoder": "encoder.weights.h5"}.get(model, "generator.weights.h5")
         with h5py.File(tmp_path / run / exported) as file:
             arrays = []
             file.visititems(lambda name, item: arrays.append(item[()]) if isinstance(item, h5py.Dataset) else None)

@@ -32,6 +32,7 @@ from ganlib.errors import DataError
 from ganlib.latent import truncated_normal
 from ganlib.config import ConditionalConfig, build_config
 from ganlib.gan import GAN
+from ganlib.model import batch_normalization
 from ganlib.sampling import SAMPLE_BATCH
 
 CLASSES = ConditionalConfig.classes
@@ -52,7 +53,7 @@ class ConditionalBatchNorm(layers.Layer):
         if not isinstance(classes, int) or classes < 1:
             raise ValueError(f"classes must be a positive integer, got {classes!r}")
         self.classes, self.momentum, self.epsilon = classes, momentum, epsilon
-        self.norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, center=False, scale=False)
+        self.norm = batch_normalization(momentum=momentum, epsilon=epsilon, center=False, scale=False)
 
     def build(self, input_shape):
         x_shape = input_shape[0]
