@@ -77,10 +77,10 @@ tf = import_tensorflow_quietly()
 
 import numpy as np  # noqa: E402
 
-from ganlib.apps.anogan import (DIGITS, auroc, cosine_knn_score, feature_knn_score,  # noqa: E402
-                                fit_pca, invert_latent, knn_score, load_anogan, pca_score, timed)
-from ganlib.studies.anomaly import (SCORE_NAMES, auroc_table, encoder_record, load_run, scoring_subset,  # noqa: E402
-                                    split_for_digit, validation_subset)
+from ganlib.apps.anogan import DIGITS, feature_knn_score, invert_latent, knn_score, load_anogan  # noqa: E402
+from ganlib.studies.anomaly import (SCORE_NAMES, auroc, auroc_table, cosine_knn_score, encoder_record,  # noqa: E402
+                                    fit_pca, load_run, pca_score, scoring_subset, split_for_digit, timed,
+                                    validation_subset)
 from ganlib.data import read_mnist_npz, to_model_range  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402  (its fallback when no MNIST file is given)
 

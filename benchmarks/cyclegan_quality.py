@@ -12,9 +12,9 @@ every source, only the 3-NN MNIST reader, fitted on the training split, depends 
 and the book's chapter ``book/app_cyclegan.ipynb``.
 
 Loads both generators (from ``DIR`` as ``ganlib train --model cyclegan`` wrote them, default: the
-shipped ones) and prints :func:`ganlib.apps.cyclegan.measure` on held-out images as JSON, once per
-reader of the UCI domain (``svm``: :func:`~ganlib.apps.cyclegan.train_uci_classifier`; ``cnn``:
-:func:`~ganlib.apps.cyclegan.train_uci_cnn`, both fitted on the UCI training split): label
+shipped ones) and prints :func:`ganlib.studies.translation.measure` on held-out images as JSON, once per
+reader of the UCI domain (``svm``: :func:`~ganlib.studies.translation.train_uci_classifier`; ``cnn``:
+:func:`~ganlib.studies.translation.train_uci_cnn`, both fitted on the UCI training split): label
 preservation each way (the target domain's reader labels the translation as the source's label),
 the untranslated baseline, the cycle L1 error each way in [0, 1] pixel units, and the readers'
 accuracy on their own domain's test images.  ``svm+mnist_knn3`` reads the MNIST side with a
@@ -48,8 +48,8 @@ from ganlib.quiet import import_tensorflow_quietly
 
 import_tensorflow_quietly()
 
-from ganlib.apps.cyclegan import (example_rows, load_generators, load_uci_digits, measure,  # noqa: E402
-                                  train_mnist_knn, train_uci_classifier, train_uci_cnn)
+from ganlib.apps.cyclegan import example_rows, load_generators, load_uci_digits  # noqa: E402
+from ganlib.studies.translation import measure, train_mnist_knn, train_uci_classifier, train_uci_cnn  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.utils import save_grid  # noqa: E402
 

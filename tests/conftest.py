@@ -14,6 +14,7 @@ from ganlib.quiet import import_tensorflow_quietly  # noqa: E402
 
 tf = import_tensorflow_quietly()
 tf.config.experimental.enable_op_determinism()
+import keras  # noqa: E402  (after TensorFlow, quietly)
 
 # The full MNIST on developer and CI machines (not on a user's): beside the checkout, or /work/shared.
 SHARED_MNIST = next(
@@ -80,3 +81,19 @@ def mnist_arrays(n_train=20, n_test=10):
         "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
         "y_test": (np.arange(n_test) % 10).astype(np.uint8),
     }
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raise KeyboardInterrupt in the middle of epoch ``epoch`` (0-based), like Ctrl-C.
+    A plain helper (``from conftest import Interrupt``) for the tests of resumable training."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.epoch, self.batch, self.current = epoch, batch, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.current, batch) == (self.epoch, self.batch):
+            raise KeyboardInterrupt

@@ -17,6 +17,8 @@ from ganlib.sampling import fixed_noise, generate
 from ganlib.trainer import Trainer
 from ganlib.utils import accuracy
 
+from conftest import Interrupt
+
 SMALL = {"width": 8, "verbose": 0}
 
 
@@ -58,21 +60,6 @@ def test_short_real_training_learns(few_images, mnist, tmp_path):
     restored, epoch = restore_run(tmp_path)
     assert epoch == 3
     np.testing.assert_array_equal(restored.generate(10, seed=3), samples)
-
-
-class Interrupt(keras.callbacks.Callback):
-    """Raise KeyboardInterrupt in the middle of epoch ``epoch`` (0-based), like Ctrl-C."""
-
-    def __init__(self, epoch, batch):
-        super().__init__()
-        self.epoch, self.batch, self.current = epoch, batch, 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.current = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if (self.current, batch) == (self.epoch, self.batch):
-            raise KeyboardInterrupt
 
 
 @pytest.mark.parametrize("settings", [

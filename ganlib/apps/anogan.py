@@ -1,8 +1,7 @@
-"""Anomaly detection with a GAN: AnoGAN and f-AnoGAN, and baselines without a GAN.
+"""Anomaly detection with a GAN: AnoGAN and f-AnoGAN.
 
 A DCGAN (:mod:`ganlib.model`, trained by :class:`ganlib.trainer.Trainer`) learns *normal* images
-only.  A score is high for images the normal model explains badly; :func:`auroc` measures how
-well it ranks anomalies above normal images (1 perfect, 0.5 chance).  Scores, each a pure
+only.  A score is high for images the normal model explains badly.  Scores, each a pure
 function of images, reconstructions and D's features f (an intermediate layer of D,
 :func:`ganlib.model.discriminator_features`):
 
@@ -10,7 +9,7 @@ function of images, reconstructions and D's features f (an intermediate layer of
   to x, by gradient descent (Adam) on z (:func:`invert_latent`); the score is the loss
   :func:`anogan_loss` at the end, ``(1 - lambda) |x - G(z)|_1 + lambda |f(x) - f(G(z))|_1``.
 * **f-AnoGAN** (Schlegl et al. 2019): an encoder E, trained on normal images with G and D
-  frozen (:func:`train_encoder`), maps x to z in one pass; the score is the izi_f loss
+  frozen (:class:`EncoderTraining`), maps x to z in one pass; the score is the izi_f loss
   :func:`izi_f_loss`, ``|x - G(E(x))|^2 / n + kappa |f(x) - f(G(E(x)))|^2 / n_f``; or the same
   two residuals measured as angles (:func:`izi_f_angles`), blind to the amount of ink.
 * **f-AnoGAN + D**: the izi_f score plus D's own verdict on x, ``-logit D(x)`` (how fake D finds
@@ -18,25 +17,20 @@ function of images, reconstructions and D's features f (an intermediate layer of
   :meth:`AnoGANModels.combined_scores`).  D's verdict does not depend on how well G rebuilds x,
   the residual does (why the sum was chosen: ``benchmarks/README.md``, section 8c).
 * **D features, kNN** (no reconstruction): the angle between f(x) and f of the nearest normal
-  training images (:func:`feature_knn_score`).
-* Baselines without a GAN: the distance to the k nearest normal training images in pixel space
-  (:func:`knn_score`), the angle to them (:func:`cosine_knn_score`, blind to the amount of
-  ink) and the reconstruction error of a linear autoencoder (PCA, :func:`pca_score`).
+  training images (:func:`feature_knn_score`, on :func:`knn_score`).
 
 Images are uint8 MNIST or model-range floats (N, 28, 28, 1) in [-1, 1]
-(:func:`ganlib.data.to_model_range`).  :func:`train_models` trains the models of one held-out
-digit (``scripts/train_anogan.py`` all ten); the shipped ones load with :func:`load_anogan`
-``(d)``.  The study that measures the scores with one MNIST digit held out (the split, the test
-and validation subsets, the AUROC table) is :mod:`ganlib.studies.anomaly`; its results are in
+(:func:`ganlib.data.to_model_range`).  The shipped models of held-out digit d (trained by
+``scripts/train_anogan.py``) load with :func:`load_anogan` ``(d)``.  The study that measures the
+scores with one MNIST digit held out (the split, the test and validation subsets, the baselines
+without a GAN, AUROC, the table) is :mod:`ganlib.studies.anomaly`; its results are in
 ``benchmarks/README.md``, section 8, and the book's chapter ``book/app_anogan.ipynb``.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -229,11 +223,12 @@ class EncoderTraining(keras.Model):
 
 
 def knn_score(images, normal_images, k: int = 5, block: int = 256) -> np.ndarray:
-    """Baseline: the mean squared pixel distance of each image to its ``k`` nearest normal images,
+    """The mean squared distance of each image to its ``k`` nearest normal images,
 
         score(x) = (1/k) * sum_{j in kNN(x)} |x - x_j|^2,
 
-    shape (N,); images as (N, 28, 28, 1) floats or any (N, ...) arrays of the same pixel count."""
+    shape (N,); images as (N, 28, 28, 1) floats or any (N, ...) arrays of the same size (pixels,
+    or features as in :func:`feature_knn_score`)."""
     queries = np.asarray(images, np.float32).reshape(len(images), -1)
     support = np.asarray(normal_images, np.float32).reshape(len(normal_images), -1)
     if queries.shape[1] != support.shape[1]:
@@ -260,17 +255,6 @@ def ink_directions(images) -> np.ndarray:
     whose ink differs only by a factor (fainter or darker strokes) get the same direction."""
     images = np.asarray(images)
     return unit_rows(images if images.dtype == np.uint8 else (_model_images(images) + 1.0) / 2.0)
-
-
-def cosine_knn_score(images, normal_images, k: int = 5) -> np.ndarray:
-    """Baseline: :func:`knn_score` on :func:`ink_directions`, shape (N,),
-
-        score(x) = (1/k) * sum_{j in kNN(x)} |u(x) - u(x_j)|^2 = (1/k) * sum_j 2 (1 - cos(x, x_j)),
-
-    the angle, not the distance, to the ``k`` nearest normal images.  Squared pixel distances
-    grow with the amount of ink, so a digit with little ink (a 1) is close to every thin digit;
-    angles do not grow with it."""
-    return knn_score(ink_directions(images), ink_directions(normal_images), k)
 
 
 def feature_knn_score(features, images, normal_images, k: int = 5, batch_size: int = 2000) -> np.ndarray:
@@ -317,38 +301,6 @@ def reference_images(normal_images, count: int = REFERENCE_IMAGES, seed: int = 0
     rng = np.random.default_rng(seed)
     return np.asarray(normal_images)[np.sort(rng.choice(len(normal_images), min(count, len(normal_images)),
                                                         replace=False))]
-
-
-def fit_pca(normal_images, components: int = 32, seed: int = 0):
-    """A linear autoencoder: PCA with ``components`` components fitted to the normal images."""
-    from sklearn.decomposition import PCA
-
-    flat = np.asarray(normal_images, np.float32).reshape(len(normal_images), -1)
-    return PCA(components, random_state=seed).fit(flat)
-
-
-def pca_score(pca, images) -> np.ndarray:
-    """Baseline: the squared reconstruction error of the linear autoencoder ``pca``,
-    ``|x - W W^T (x - mu) - mu|^2`` per image (W: its orthonormal components), shape (N,)."""
-    flat = np.asarray(images, np.float32).reshape(len(images), -1)
-    reconstruction = (flat - pca.mean_) @ pca.components_.T @ pca.components_ + pca.mean_
-    return ((flat - reconstruction) ** 2).sum(axis=1)
-
-
-def auroc(scores, is_anomaly) -> float:
-    """Area under the ROC curve of ``scores`` (higher = more anomalous) against the bool labels
-    ``is_anomaly`` (``sklearn.metrics.roc_auc_score``): the probability that a random anomaly
-    scores above a random normal image (ties count half)."""
-    from sklearn.metrics import roc_auc_score
-
-    scores, is_anomaly = np.asarray(scores, np.float64), np.asarray(is_anomaly)
-    if scores.shape != is_anomaly.shape or scores.ndim != 1:
-        raise DataError(f"need one score per label, got scores {scores.shape} and labels {is_anomaly.shape}")
-    if is_anomaly.dtype != bool or is_anomaly.all() or not is_anomaly.any():
-        raise DataError("is_anomaly must be bool with both anomalies and normal images; AUROC needs both")
-    if not np.isfinite(scores).all():
-        raise DataError("scores contain NaN or infinite values; check the models and images that produced them")
-    return float(roc_auc_score(is_anomaly, scores))
 
 
 def _model_images(images) -> np.ndarray:
@@ -441,15 +393,7 @@ def shipped_settings() -> dict:
     return json.loads(assets.path(SHIPPED_SETTINGS).read_text(encoding="utf-8"))
 
 
-def timed(function, *args, **kwargs):
-    """``(function(*args, **kwargs), wall seconds)``."""
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
-__all__ = ["anogan_loss", "izi_f_loss", "invert_latent", "make_encoder", "EncoderTraining", "train_models",
-           "izi_f_angles", "encoder_scores", "knn_score", "unit_rows", "ink_directions", "cosine_knn_score",
-           "feature_knn_score", "standardised_sum", "reference_images", "fit_pca", "pca_score", "auroc",
-           "AnoGANModels", "build_models", "pack_weights", "unpack_weights", "save_encoder", "encoder_record",
-           "load_run", "load_anogan", "shipped_settings", "check_digit", "timed", "DIGITS"]
+__all__ = ["anogan_loss", "izi_f_loss", "invert_latent", "make_encoder", "EncoderTraining", "izi_f_angles",
+           "encoder_scores", "knn_score", "unit_rows", "ink_directions", "feature_knn_score", "standardised_sum",
+           "reference_images", "AnoGANModels", "build_models", "pack_weights", "unpack_weights", "load_anogan",
+           "shipped_settings", "check_digit", "DIGITS", "ENCODER_FILE", "ENCODER_RECORD", "ENCODER_RUN"]

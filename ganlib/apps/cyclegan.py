@@ -1,47 +1,41 @@
 """Unpaired translation between two real digit domains, MNIST and the UCI digits: CycleGAN.
 
 The domains: X = MNIST (sharp 28x28 scans) and Y = the UCI handwritten digits that
-scikit-learn ships (Alpaydin & Kaynak 1998; 1,797 images of 8x8 pixels, values 0..16, no
-download), upsampled bilinearly into MNIST's 20x20 box and padded to 28x28 (:func:`upsample_uci`),
-so they are blurry and blocky where MNIST is crisp.  No image of one domain is paired with one
-of the other.  Two pairs of generators ship (:data:`VARIANTS`, :func:`load_generators`): the
-plain CycleGAN (``"label-free"``: labels only *measure* the result) and, the default, one
-trained with the semantic-consistency loss below (``"semantic"``: the labels of both domains'
-training images enter through two frozen LeNet-5 classifiers), which keeps the digit far more
-often (``benchmarks/README.md``, section 9).
+scikit-learn ships (Alpaydin & Kaynak 1998; 8x8 pixels, values 0..16, no download), upsampled
+bilinearly into MNIST's 20x20 box of a 28x28 image (:func:`upsample_uci`): blurry and blocky where
+MNIST is crisp.  No image of one domain is paired with one of the other.  Two pairs of generators
+ship (:data:`VARIANTS`, :func:`load_generators`): the plain CycleGAN (``"label-free"``) and, the
+default, one trained with the semantic-consistency loss below (``"semantic"``).
 
 CycleGAN (Zhu et al. 2017) learns two generators, G: X -> Y (``mnist_to_uci``) and
-F: Y -> X (``uci_to_mnist``), and two critics, D_X and D_Y.  Here the generators are compact
-ResNets with instance normalisation (:func:`make_translator`) and the critics PatchGANs that
-score each patch of an image, a 7x7 grid of raw scores (:func:`make_patch_critic`).  With
-images in [-1, 1], means over batch and pixels (or patches), and lambda = 10:
+F: Y -> X (``uci_to_mnist``), compact ResNets with instance normalisation
+(:func:`make_translator`), and two critics, D_X and D_Y, PatchGANs that score each patch of an
+image (:func:`make_patch_critic`).  With images in [-1, 1], means over batch and pixels (or
+patches), and lambda = 10:
 
 * adversarial, least squares (LSGAN, Mao et al. 2017), for each critic and its generator:
   ``L_D_Y = 1/2 [mean (D_Y(y) - 1)^2 + mean D_Y(G(x))^2]`` and ``L_adv = mean (D_Y(G(x)) - 1)^2``
-  (the same with D_X, F, x and y swapped; :func:`lsgan_critic_loss`, :func:`lsgan_generator_loss`);
+  (the same with D_X, F, x and y swapped);
 * cycle consistency: ``L_cyc = lambda [mean |F(G(x)) - x| + mean |G(F(y)) - y|]``;
-* identity: ``L_id = lambda_id [mean |G(y) - y| + mean |F(x) - x|]`` with lambda_id = 0.5 lambda
-  (both :func:`reconstruction_loss`);
+* identity: ``L_id = 0.5 lambda [mean |G(y) - y| + mean |F(x) - x|]``;
 * the generators minimise ``L_adv(G) + L_adv(F) + L_cyc + L_id``; each critic its own ``L_D``.
 
-Optionally (``semantic_weight > 0``), a **semantic-consistency** term in the manner of CyCADA
-(Hoffman et al. 2018): two frozen digit classifiers, ``f_X`` trained on labelled MNIST and
-``f_Y`` on labelled UCI digits (:func:`train_digit_network`; LeNet-5s, :func:`make_lenet5`, or
-the evaluator's network: ``semantic_classifier``), and
-``L_sem = w [CE(f_Y(G(x)), argmax f_X(x)) + CE(f_X(F(y)), argmax f_Y(y))]``: each domain's own
-classifier labels the source image, the other domain's reads the translation.  Training images
-still come unpaired and unlabelled; the labels enter only through the two classifiers, so this
-variant is no longer label-free.  Measure it with readers that are not these two networks, nor
-of their architecture.
+Optionally (``semantic_weight = w > 0``), a **semantic-consistency** term in the manner of CyCADA
+(Hoffman et al. 2018), with two frozen digit classifiers ``f_X`` (trained on labelled MNIST) and
+``f_Y`` (on labelled UCI digits; :func:`train_digit_network`, a LeNet-5 or the evaluator's network):
+``L_sem = w [CE(f_Y(G(x)), argmax f_X(x)) + CE(f_X(F(y)), argmax f_Y(y))]``.  Training images
+still come unpaired; the labels enter only through the two classifiers, so this variant is no
+longer label-free, and its translations must be judged by readers that are neither these networks
+nor of their architecture.
 
-:class:`CycleGAN` is a ``keras.Model`` whose ``train_step`` makes one generator update (both
-generators) and then one critic update (both critics, on the fakes of that step), so ``fit()``
-gives progress bars, callbacks and checkpoints.  Unlike the paper, batches hold 32 images, not
-one, the critics see the current fakes rather than a pool of 50 past ones, and the learning
-rate is constant.  There is no noise: a run is fixed by its seed (the initial weights) and the
-batches, which :func:`ganlib.data.make_dataset` draws statelessly, so :class:`ganlib.trainer.Trainer`
-(``kind="cyclegan"``, settings :class:`ganlib.config.CycleGANConfig`) resumes an interrupted run
-exactly, and :func:`ganlib.registry.restore_run` rebuilds a run's model.
+:class:`CycleGAN` is a ``keras.Model``: ``train_step`` makes one update of both generators, then
+one of both critics on the fakes of that step.  Unlike the paper, batches hold 32 images, the
+critics see the current fakes rather than a pool of past ones, and the learning rate is constant.
+There is no noise: a run is fixed by its seed and the batches (drawn statelessly), so
+:class:`ganlib.trainer.Trainer` (``kind="cyclegan"``, :class:`ganlib.config.CycleGANConfig`)
+resumes an interrupted run exactly.  The study that judges the translations (readers, test
+sets) is :mod:`ganlib.studies.translation`; its results are in ``benchmarks/README.md``, section 9,
+and the book's chapter ``book/app_cyclegan.ipynb``.
 """
 
 from __future__ import annotations
@@ -54,9 +48,9 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ganlib import assets
-from ganlib.data import IMAGE_SHAPE, MNIST, make_dataset, to_uint8
+from ganlib.data import IMAGE_SHAPE, MNIST, to_uint8
 from ganlib.errors import CheckpointError, DataError
-from ganlib.evaluator import as_model_input, features_and_probabilities, make_evaluator
+from ganlib.evaluator import as_model_input, make_evaluator
 from ganlib.config import CycleGANConfig, RunConfig
 from ganlib.runs import load_weights_checked, read_weights_settings, save_weights_with_settings
 from ganlib.sampling import SAMPLE_BATCH
@@ -71,7 +65,7 @@ DEFAULT_BATCH_SIZE = CycleGANConfig.batch_size
 UCI_MAX = 16  # the UCI digits count pixels 0..16 (of a 4x4 block of a 32x32 bitmap)
 UCI_BOX = 20  # MNIST's digits were scaled into a 20x20 box centred in 28x28; the UCI ones go there too
 UCI_TEST_FRACTION = 0.3
-UCI_CNN_EPOCHS = 30
+UCI_CNN_EPOCHS = 30  # training epochs of a classifier of the UCI digits
 METRIC_NAMES = ("g_loss", "adversarial", "cycle", "identity", "d_mnist", "d_uci")
 VARIANTS = ("semantic", "label-free")  # the two shipped pairs of generators (shipped_generator_name)
 DEFAULT_VARIANT = "semantic"
@@ -213,6 +207,48 @@ def semantic_loss(logits_on_fake_y, labels_of_x, logits_on_fake_x, labels_of_y):
     the other domain's classifier must read a translation as the source image's label."""
     return (ops.mean(keras.losses.sparse_categorical_crossentropy(labels_of_x, logits_on_fake_y, from_logits=True))
             + ops.mean(keras.losses.sparse_categorical_crossentropy(labels_of_y, logits_on_fake_x, from_logits=True)))
+
+
+# --- the semantic loss's classifiers -------------------------------------------------------
+
+def make_lenet5() -> keras.Sequential:
+    """LeNet-5 (LeCun et al. 1998) for 28x28 digits: images in [-1, 1] -> 10 logits.  5x5
+    convolutions with 6 (padded) and 16 channels, each with tanh and 2x2 average pooling, then
+    dense layers of 120 and 84 units with tanh.  Another architecture than the evaluator's (ReLU,
+    3x3 convolutions, max pooling), for a semantic loss whose translations the evaluator judges."""
+    return keras.Sequential([keras.Input(IMAGE_SHAPE), layers.Conv2D(6, 5, padding="same", activation="tanh"),
+                             layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"),
+                             layers.AveragePooling2D(2), layers.Flatten(), layers.Dense(120, activation="tanh"),
+                             layers.Dense(84, activation="tanh"), layers.Dense(10)], name="lenet5")
+
+
+def classifier_architecture(name: str):
+    """The builder of a semantic classifier's network by name (:data:`SEMANTIC_CLASSIFIERS`):
+    ``"evaluator"`` (:func:`ganlib.evaluator.make_evaluator`) or ``"lenet5"`` (:func:`make_lenet5`)."""
+    builders = {"evaluator": make_evaluator, "lenet5": make_lenet5}
+    if name not in builders:
+        raise DataError(f"unknown semantic classifier {name!r}; choose one of {SEMANTIC_CLASSIFIERS}")
+    return builders[name]
+
+
+def train_digit_network(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS,
+                        architecture: str = "evaluator") -> keras.Model:
+    """A digit classifier (``architecture``, :func:`classifier_architecture`: by default the MNIST
+    evaluator's network) trained from scratch
+    on the uint8 digits given, with the usual digit augmentation (random rotations up to 10
+    degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64.  Returns the network
+    (logits), frozen (``trainable = False``)."""
+    build = classifier_architecture(architecture)
+    keras.utils.set_random_seed(seed)
+    network = build()
+    augmented = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10 / 360, seed=seed),
+                                  layers.RandomZoom(0.1, seed=seed + 1),
+                                  layers.RandomTranslation(2 / 28, 2 / 28, seed=seed + 2), network])
+    augmented.compile(optimizer=keras.optimizers.Adam(1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    augmented.fit(as_model_input(images), np.asarray(labels), epochs=epochs, batch_size=64, verbose=0)
+    network.trainable = False
+    return network
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -410,127 +446,7 @@ def load_generators(directory=None, variant: str = DEFAULT_VARIANT) -> dict[str,
     return generators
 
 
-# --- training -------------------------------------------------------------------------------
-
-# --- measuring ------------------------------------------------------------------------------
-
-def uci_features(images) -> np.ndarray:
-    """uint8 digits (N, 28, 28) -> (N, 196) features in [0, 1]: means of 2x2 pixel blocks."""
-    pixels = as_model_input(images)[..., 0] * 0.5 + 0.5
-    return pixels.reshape(len(pixels), 14, 2, 14, 2).mean(axis=(2, 4)).reshape(len(pixels), -1)
-
-
-def train_uci_classifier(images, labels):
-    """A UCI-domain reader: an RBF support vector machine (C = 10) on :func:`uci_features` of uint8
-    digits (N, 28, 28), fitted in about a second.  Returns a function: uint8 digits -> labels."""
-    from sklearn.svm import SVC
-
-    svm = SVC(C=10.0, gamma="scale").fit(uci_features(images), np.asarray(labels))
-    return lambda digits: svm.predict(uci_features(digits)).astype(np.int64)
-
-
-def train_mnist_knn(images, labels, k: int = 3):
-    """An MNIST-domain reader of another family than the networks: ``k``-nearest neighbours on
-    :func:`uci_features` (2x2-pooled pixels) of the uint8 digits given.  Returns a function: uint8
-    digits -> labels.  For translations trained with the semantic loss, whose classifiers share
-    the evaluator's architecture."""
-    from sklearn.neighbors import KNeighborsClassifier
-
-    knn = KNeighborsClassifier(n_neighbors=k).fit(uci_features(images), np.asarray(labels))
-    return lambda digits: knn.predict(uci_features(digits)).astype(np.int64)
-
-
-def make_lenet5() -> keras.Sequential:
-    """LeNet-5 (LeCun et al. 1998) for 28x28 digits: images in [-1, 1] -> 10 logits.  5x5
-    convolutions with 6 (padded) and 16 channels, each with tanh and 2x2 average pooling, then
-    dense layers of 120 and 84 units with tanh.  Another architecture than the evaluator's (ReLU,
-    3x3 convolutions, max pooling), for a semantic loss whose translations the evaluator judges."""
-    return keras.Sequential([keras.Input(IMAGE_SHAPE), layers.Conv2D(6, 5, padding="same", activation="tanh"),
-                             layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"),
-                             layers.AveragePooling2D(2), layers.Flatten(), layers.Dense(120, activation="tanh"),
-                             layers.Dense(84, activation="tanh"), layers.Dense(10)], name="lenet5")
-
-
-def classifier_architecture(name: str):
-    """The builder of a semantic classifier's network by name (:data:`SEMANTIC_CLASSIFIERS`):
-    ``"evaluator"`` (:func:`ganlib.evaluator.make_evaluator`) or ``"lenet5"`` (:func:`make_lenet5`)."""
-    builders = {"evaluator": make_evaluator, "lenet5": make_lenet5}
-    if name not in builders:
-        raise DataError(f"unknown semantic classifier {name!r}; choose one of {SEMANTIC_CLASSIFIERS}")
-    return builders[name]
-
-
-def train_digit_network(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS,
-                        architecture: str = "evaluator") -> keras.Model:
-    """A digit classifier (``architecture``, :func:`classifier_architecture`: by default the MNIST
-    evaluator's network) trained from scratch
-    on the uint8 digits given, with the usual digit augmentation (random rotations up to 10
-    degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64.  Returns the network
-    (logits), frozen (``trainable = False``)."""
-    build = classifier_architecture(architecture)
-    keras.utils.set_random_seed(seed)
-    network = build()
-    augmented = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10 / 360, seed=seed),
-                                  layers.RandomZoom(0.1, seed=seed + 1),
-                                  layers.RandomTranslation(2 / 28, 2 / 28, seed=seed + 2), network])
-    augmented.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    augmented.fit(as_model_input(images), np.asarray(labels), epochs=epochs, batch_size=64, verbose=0)
-    network.trainable = False
-    return network
-
-
-def train_uci_cnn(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS):
-    """A second UCI-domain reader: :func:`train_digit_network` on the UCI digits given; about a
-    minute on 2 cores.  Returns a function: uint8 digits -> labels."""
-    network = train_digit_network(images, labels, seed, epochs)
-    return lambda digits: network.predict(as_model_input(digits), batch_size=1000, verbose=0).argmax(axis=1)
-
-
-def mnist_labels(images) -> np.ndarray:
-    """The digits the shipped MNIST evaluator (:mod:`ganlib.evaluator`) reads in uint8 images."""
-    return features_and_probabilities(images)[1].argmax(axis=1)
-
-
-def cycle_error(images, direction: str, generators: dict | None = None) -> float:
-    """Mean ``|x - back(there(x))|`` in [0, 1] pixel units for uint8 ``images`` sent ``direction``
-    and back (through uint8, as :func:`translate` returns them)."""
-    back = "uci_to_mnist" if direction == "mnist_to_uci" else "mnist_to_uci"
-    there = translate(images, direction, generators)
-    rebuilt = translate(there, back, generators)
-    return float(np.mean(np.abs(rebuilt.astype(np.float64) - np.asarray(images, np.float64))) / 255.0)
-
-
-def measure(generators: dict, mnist: MNIST, uci: MNIST, read_uci=None, read_mnist=None) -> dict:
-    """Label preservation and cycle error of ``generators`` on held-out images, both directions.
-
-    Label preservation: the share of test images of one domain whose translation the other
-    domain's reader labels as the source image's label.  MNIST side: ``read_mnist`` (uint8 digits
-    -> labels; default the shipped evaluator, :func:`mnist_labels`); UCI side: ``read_uci``
-    (default :func:`train_uci_classifier` fitted on ``uci``'s training split).  Also reported: each reader's accuracy on its own domain's test
-    images, and how often it labels the *untranslated* test images of the other domain right
-    (the baseline a translation should beat).
-    """
-    (mnist_test, mnist_test_labels), (uci_test, uci_test_labels) = mnist.test, uci.test
-    read_uci = read_uci or train_uci_classifier(*uci.train)
-    read_mnist = read_mnist or mnist_labels
-    to_uci, to_mnist = translate(mnist_test, "mnist_to_uci", generators), translate(uci_test, "uci_to_mnist", generators)
-
-    def share(predicted, truth):
-        return float(np.mean(predicted == np.asarray(truth)))
-
-    return {
-        "label_preservation": {"mnist_to_uci": share(read_uci(to_uci), mnist_test_labels),
-                               "uci_to_mnist": share(read_mnist(to_mnist), uci_test_labels)},
-        "untranslated_baseline": {"mnist_read_by_uci_reader": share(read_uci(mnist_test), mnist_test_labels),
-                                  "uci_read_by_mnist_evaluator": share(read_mnist(uci_test), uci_test_labels)},
-        "cycle_l1": {"mnist": cycle_error(mnist_test, "mnist_to_uci", generators),
-                     "uci": cycle_error(uci_test, "uci_to_mnist", generators)},
-        "reader_accuracy": {"uci_reader_on_uci_test": share(read_uci(uci_test), uci_test_labels),
-                            "mnist_evaluator_on_mnist_test": share(read_mnist(mnist_test), mnist_test_labels)},
-        "test_images": {"mnist": len(mnist_test), "uci": len(uci_test)},
-    }
-
+# --- example grids ----------------------------------------------------------------------------
 
 def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
     """Six rows of uint8 digits for a grid: MNIST, its UCI translation, the way back; then UCI,
@@ -545,7 +461,7 @@ def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
     return np.concatenate(rows)
 
 
-__all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "upsample_uci", "load_uci_digits", "make_translator", "make_patch_critic",
-           "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "CycleGAN",
-           "translate", "save_generators", "load_generators", "shipped_generator_name", "check_variant", "VARIANTS", "train_uci_classifier",
-           "train_uci_cnn", "train_mnist_knn", "train_digit_network", "make_lenet5", "classifier_architecture", "semantic_loss", "measure", "example_rows"]
+__all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "VARIANTS", "upsample_uci", "load_uci_digits", "make_translator",
+           "make_patch_critic", "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "semantic_loss",
+           "make_lenet5", "classifier_architecture", "train_digit_network", "CycleGAN", "translate", "save_generators",
+           "load_generators", "shipped_generator_name", "check_variant", "example_rows"]

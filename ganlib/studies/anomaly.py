@@ -1,8 +1,7 @@
 """The anomaly-detection study: which score finds an MNIST digit held out of training?
 
-The method (AnoGAN's latent search, f-AnoGAN's encoder, the scores and the baselines without a
-GAN) is :mod:`ganlib.apps.anogan`; this module is the protocol that measures it, leave one digit
-out:
+The method (AnoGAN's latent search, f-AnoGAN's encoder and the GAN scores) is
+:mod:`ganlib.apps.anogan`; this module is the protocol that measures it, leave one digit out:
 
 * for each held-out digit d, a DCGAN and the f-AnoGAN encoder learn the MNIST *training* images
   of the nine other digits (:func:`split_for_digit`; the models:
@@ -11,9 +10,14 @@ out:
   :func:`scoring_subset` draws a seeded sample of the images of d and of the others, and
   :func:`validation_subset` a second one, disjoint from it, on which every choice between scores
   and training recipes is made, so that the scoring subset's AUROCs stay a test;
-* every score of :data:`SCORE_NAMES` is read by its AUROC (:func:`ganlib.apps.anogan.auroc`) on
-  the same subset; the kNN angle in D's features has a control, the same score with an untrained
-  D of the same architecture (seeded);
+* the GAN scores are compared with baselines without a GAN, fitted to the same normal training
+  images: the distance to the k nearest of them in pixel space
+  (:func:`ganlib.apps.anogan.knn_score`), the angle to them (:func:`cosine_knn_score`, blind to
+  the amount of ink) and the reconstruction error of a linear autoencoder (:func:`fit_pca`,
+  :func:`pca_score`); the kNN angle in D's features has a control, the same score with an
+  untrained D of the same architecture (seeded);
+* every score of :data:`SCORE_NAMES` is read by its AUROC (:func:`auroc`) on the same subset,
+  and timed per image (:func:`timed`);
 * :func:`auroc_table` tabulates the held-out digits, the mean AUROC of each score and its median
   time per image.
 
@@ -25,11 +29,13 @@ and in the book's chapter ``book/app_anogan.ipynb``.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 
-from ganlib.apps.anogan import ENCODER_FILE, ENCODER_RECORD, ENCODER_RUN, AnoGANModels, check_digit
+from ganlib.apps.anogan import (ENCODER_FILE, ENCODER_RECORD, ENCODER_RUN, AnoGANModels, check_digit, ink_directions,
+                                knn_score)
 from ganlib.data import check_uint8_digits
 from ganlib.errors import CheckpointError, DataError
 from ganlib.model import discriminator_features, discriminator_head
@@ -79,6 +85,61 @@ def validation_subset(is_anomaly, normals: int = 500, anomalies: int | None = 50
     is_anomaly = np.asarray(is_anomaly, bool)
     rest = np.setdiff1d(np.arange(len(is_anomaly)), scoring_subset(is_anomaly, normals, anomalies, seed))
     return rest[scoring_subset(is_anomaly[rest], normals, anomalies, seed + 1)]
+
+
+# --- baselines without a GAN ------------------------------------------------------------------
+
+def cosine_knn_score(images, normal_images, k: int = 5) -> np.ndarray:
+    """Baseline: :func:`ganlib.apps.anogan.knn_score` on :func:`ganlib.apps.anogan.ink_directions`,
+    shape (N,),
+
+        score(x) = (1/k) * sum_{j in kNN(x)} |u(x) - u(x_j)|^2 = (1/k) * sum_j 2 (1 - cos(x, x_j)),
+
+    the angle, not the distance, to the ``k`` nearest normal images.  Squared pixel distances
+    grow with the amount of ink, so a digit with little ink (a 1) is close to every thin digit;
+    angles do not grow with it."""
+    return knn_score(ink_directions(images), ink_directions(normal_images), k)
+
+
+def fit_pca(normal_images, components: int = 32, seed: int = 0):
+    """A linear autoencoder: PCA with ``components`` components fitted to the normal images."""
+    from sklearn.decomposition import PCA
+
+    flat = np.asarray(normal_images, np.float32).reshape(len(normal_images), -1)
+    return PCA(components, random_state=seed).fit(flat)
+
+
+def pca_score(pca, images) -> np.ndarray:
+    """Baseline: the squared reconstruction error of the linear autoencoder ``pca``,
+    ``|x - W W^T (x - mu) - mu|^2`` per image (W: its orthonormal components), shape (N,)."""
+    flat = np.asarray(images, np.float32).reshape(len(images), -1)
+    reconstruction = (flat - pca.mean_) @ pca.components_.T @ pca.components_ + pca.mean_
+    return ((flat - reconstruction) ** 2).sum(axis=1)
+
+
+# --- reading the scores -----------------------------------------------------------------------
+
+def auroc(scores, is_anomaly) -> float:
+    """Area under the ROC curve of ``scores`` (higher = more anomalous) against the bool labels
+    ``is_anomaly`` (``sklearn.metrics.roc_auc_score``): the probability that a random anomaly
+    scores above a random normal image (ties count half; 1 perfect, 0.5 chance)."""
+    from sklearn.metrics import roc_auc_score
+
+    scores, is_anomaly = np.asarray(scores, np.float64), np.asarray(is_anomaly)
+    if scores.shape != is_anomaly.shape or scores.ndim != 1:
+        raise DataError(f"need one score per label, got scores {scores.shape} and labels {is_anomaly.shape}")
+    if is_anomaly.dtype != bool or is_anomaly.all() or not is_anomaly.any():
+        raise DataError("is_anomaly must be bool with both anomalies and normal images; AUROC needs both")
+    if not np.isfinite(scores).all():
+        raise DataError("scores contain NaN or infinite values; check the models and images that produced them")
+    return float(roc_auc_score(is_anomaly, scores))
+
+
+def timed(function, *args, **kwargs):
+    """``(function(*args, **kwargs), wall seconds)``."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
 
 
 def auroc_table(rows: list[dict], names=None) -> str:
@@ -140,4 +201,6 @@ def gan_config(directory) -> dict:
     return read_checkpoint_state(directory)["config"]
 
 
-__all__ = ["train_models", "encoder_record", "load_run", "gan_config", "split_for_digit", "scoring_subset", "validation_subset", "auroc_table", "SCORE_NAMES"]
+__all__ = ["train_models", "encoder_record", "load_run", "gan_config", "split_for_digit", "scoring_subset",
+           "validation_subset", "cosine_knn_score", "fit_pca", "pca_score", "auroc", "timed", "auroc_table",
+           "SCORE_NAMES"]

@@ -19,7 +19,7 @@ from ganlib.callbacks import StepHistory
 from ganlib.sampling import fixed_noise
 from ganlib.registry import load_generator, restore_run
 
-from test_trainer import Interrupt
+from conftest import Interrupt
 
 SMALL = {"width": 8, "verbose": 0}
 
