@@ -110,3 +110,14 @@ def test_cli_samples_one_requested_digit(tmp_path):
     assert sevens.shape == (100, 28, 28) and sevens.dtype == np.uint8
     _, probabilities = features_and_probabilities(sevens)
     assert (probabilities.argmax(1) == 7).mean() >= 0.9
+
+
+def test_shipped_records_hold_settings_command_and_headline_scores_not_tables():
+    """Each asset record says how its weights were made (settings, command, sha256) and their headline
+    scores; per-epoch and per-digit tables live in book/records/ (read by the chapters)."""
+    for path in sorted(assets.ASSET_DIR.glob("*.json")):
+        if path.name == "manifest.json":
+            continue
+        record = json.loads(path.read_text())
+        assert "command" in record, path.name
+        assert len(path.read_text().splitlines()) <= 120, f"{path.name} holds tables; move them to book/records/"
