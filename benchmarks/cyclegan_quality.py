@@ -48,7 +48,8 @@ from ganlib.quiet import import_tensorflow_quietly
 
 import_tensorflow_quietly()
 
-from ganlib.apps.cyclegan import example_rows, load_generators, load_uci_digits  # noqa: E402
+from ganlib.apps.cyclegan import example_rows, load_generators  # noqa: E402
+from ganlib.uci import load_uci_digits  # noqa: E402
 from ganlib.studies.translation import measure, train_mnist_knn, train_uci_classifier, train_uci_cnn  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
 from ganlib.utils import save_grid  # noqa: E402

@@ -145,7 +145,7 @@ def category_values(categories: int) -> np.ndarray:
 
 
 def code_layout(generator, continuous: int = 0) -> dict:
-    """Where a generator's InfoGAN codes sit in its noise (see :class:`ganlib.trainer.GAN`).
+    """Where a generator's InfoGAN codes sit in its noise (see :class:`ganlib.gan.GAN`).
 
     Returns ``{"latent_dim": d, "categories": K (0 if none), "continuous": [coordinates]}``: the
     categorical code, if the generator starts with a :class:`ganlib.model.CategoricalCode`, is
@@ -166,7 +166,7 @@ def code_layout(generator, continuous: int = 0) -> dict:
 
 
 def seed_noise(seed: int, latent_dim: int) -> np.ndarray:
-    """The latent vector of ``seed``: the first row of :func:`ganlib.trainer.fixed_noise` (same draw as ``generate(n, seed)[0]``)."""
+    """The latent vector of ``seed``: the first row of :func:`ganlib.sampling.fixed_noise` (same draw as ``generate(n, seed)[0]``)."""
     from ganlib.sampling import fixed_noise
 
     return fixed_noise(1, latent_dim, seed)[0]

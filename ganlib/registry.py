@@ -26,6 +26,7 @@ from ganlib.gan import GAN, SimultaneousGAN
 from ganlib.infogan import InfoGAN
 from ganlib.data import to_model_range, to_uint8
 from ganlib.model import discriminator_features, make_generator
+from ganlib.uci import load_uci_digits
 from ganlib.runs import (GENERATOR_FILE, checkpoint_file, load_checkpoint, load_weights_checked,
                          read_checkpoint_state, read_weights_settings, save_weights_with_settings)
 
@@ -73,7 +74,7 @@ def _build_dcgan(config, data, fresh) -> GAN:
 # -- CycleGAN: two domains, two generators --------------------------------------------------
 
 def _uci_domain(data: TrainingData) -> tuple:
-    return data.second if data.second is not None else tuple(cyclegan.load_uci_digits(seed=0).train)
+    return data.second if data.second is not None else tuple(load_uci_digits(seed=0).train)
 
 
 def _build_cyclegan(config, data: TrainingData, fresh: bool) -> cyclegan.CycleGAN:

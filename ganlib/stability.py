@@ -2,7 +2,7 @@
 
 A GAN *collapses* when G puts its mass on a few of the data's modes; it *hops* when D learns to
 reject those modes and G moves on to others, without ever covering them all at once. Every fix
-here leaves :meth:`ganlib.trainer.GAN.train_step` as it is:
+here leaves :meth:`ganlib.gan.GAN.train_step` as it is:
 
 * **PacGAN packing** (Lin et al. 2018), :class:`Pack`: D judges ``m`` samples at once,
   concatenated, so a generator whose samples are all alike is easy to tell from real data.
@@ -16,7 +16,7 @@ here leaves :meth:`ganlib.trainer.GAN.train_step` as it is:
   fake, through Gaussian noise.
 * **Two time-scale update rule** (Heusel et al. 2017): G learns more slowly than D.
 * **Hinge loss** (Lim & Ye 2017; Miyato et al. 2018): ``loss="hinge"`` in :mod:`ganlib.losses`.
-* **Averaging G's weights** (Yazici et al. 2019): ``ema_decay``, kept by :class:`ganlib.trainer.GAN`.
+* **Averaging G's weights** (Yazici et al. 2019): ``ema_decay``, kept by :class:`ganlib.gan.GAN`.
 
 :func:`make_toy_variant` builds the toy GAN of :mod:`ganlib.toy` with any of them,
 :func:`coverage_over_time` trains it and measures :func:`ganlib.toy.mode_coverage` at
@@ -147,7 +147,7 @@ def make_toy_variant(variant: str = "plain", *, seed: int = 0, latent_dim: int =
 
     Everything else is shared, so variants built with the same ``seed`` start from the same
     generator. With ``ema_decay`` (e.g. 0.999) the GAN also keeps a moving average of G's weights,
-    ``gan.generator_ema`` (Yazici et al. 2019; :class:`ganlib.trainer.GAN`), which watches
+    ``gan.generator_ema`` (Yazici et al. 2019; :class:`ganlib.gan.GAN`), which watches
     training without changing it.
 
     ``steps_per_execution=k`` runs k training steps per call into TensorFlow (Keras' compile

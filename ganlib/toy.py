@@ -5,7 +5,7 @@ narrow Gaussians spaced evenly on a circle. It is easy to see (a scatter plot sh
 its modes are known, so a model's failures can be counted with :func:`mode_coverage`, and a
 small multilayer perceptron learns it on a CPU in seconds.
 
-The toy GAN is the same :class:`ganlib.trainer.GAN` that trains the digits, with two MLPs in place
+The toy GAN is the same :class:`ganlib.gan.GAN` that trains the digits, with two MLPs in place
 of the convolutional networks: what a chapter shows about the toy holds for the library's
 training step itself.
 """
@@ -70,7 +70,7 @@ def make_mlp_discriminator(in_dim: int = 2, hidden: int = 128, depth: int = 2,
 def make_toy_gan(*, latent_dim: int = 2, data_dim: int = 2, hidden: int = 128, depth: int = 2,
                  loss="non-saturating", learning_rate: float = 1e-3, beta_1: float = 0.5,
                  update: str = "alternating", seed: int = 0) -> GAN:
-    """A compiled :class:`ganlib.trainer.GAN` with MLP networks, each network's weights seeded by ``seed``.
+    """A compiled :class:`ganlib.gan.GAN` with MLP networks, each network's weights seeded by ``seed``.
 
     Both optimisers are Adam(``learning_rate``, ``beta_1``).
     """
@@ -98,7 +98,7 @@ def toy_batches(data, batch_size: int = 256, seed: int = 0) -> tf.data.Dataset:
 def train_toy(gan: GAN, data, steps: int, batch_size: int = 256, seed: int = 0, callbacks=()) -> StepHistory:
     """Train ``gan`` for ``steps`` steps on batches drawn (with reshuffling) from ``data`` (float (n, d)).
 
-    Returns the :class:`ganlib.trainer.StepHistory` of the run: ``values[name]`` holds one number
+    Returns the :class:`ganlib.callbacks.StepHistory` of the run: ``values[name]`` holds one number
     per step for ``d_loss``, ``g_loss``, ``d_real`` = mean D(x) and ``d_fake`` = mean D(G(z)).
     Calling it again continues training: the optimiser state and the noise stream carry on, but
     each call starts a new pass over ``data`` in the order given by ``seed``, so two calls of
@@ -115,7 +115,7 @@ def train_toy(gan: GAN, data, steps: int, batch_size: int = 256, seed: int = 0, 
 
 
 def toy_samples(generator, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` samples of ``generator`` in inference mode from :func:`ganlib.trainer.fixed_noise`; float32 (n, d)."""
+    """``n`` samples of ``generator`` in inference mode from :func:`ganlib.sampling.fixed_noise`; float32 (n, d)."""
     z = fixed_noise(n, generator.input_shape[-1], seed)
     return np.asarray(generator(z, training=False), dtype=np.float32)
 

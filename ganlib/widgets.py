@@ -143,7 +143,7 @@ def run_playground(loss: str = "non-saturating", learning_rate: float = PLAYGROU
                    n_samples: int = 16) -> dict:
     """Train a fresh default GAN for ``steps`` steps; return its per-step metrics and samples.
 
-    The GAN is :class:`ganlib.trainer.GAN` with the library's default networks (``width``),
+    The GAN is :class:`ganlib.gan.GAN` with the library's default networks (``width``),
     the ``loss`` named in :data:`ganlib.losses.LOSSES`, and Adam(``learning_rate``,
     beta_1 = 0.5) for both players, trained by ``fit()`` on batches of ``images`` (uint8 MNIST
     or [-1, 1] floats; default: :func:`ganlib.data.load_mnist`'s training images, the embedded
@@ -154,7 +154,7 @@ def run_playground(loss: str = "non-saturating", learning_rate: float = PLAYGROU
     Returns a dict: one float array of length ``steps`` per metric of
     :data:`ganlib.trainer.METRIC_NAMES` (``d_loss``, ``g_loss``, ``d_real`` = D(x),
     ``d_fake`` = D(G(z)), ``d_acc_real``, ``d_acc_fake``), ``samples`` (uint8
-    (n_samples, 28, 28) from the generator on :func:`ganlib.trainer.fixed_noise` of ``seed``),
+    (n_samples, 28, 28) from the generator on :func:`ganlib.sampling.fixed_noise` of ``seed``),
     ``seconds`` (wall time of ``fit()``) and the settings.  Raises ValueError, naming the valid
     choices, for an unknown loss, a learning rate that is not positive, or ``steps <= 0``.
     """

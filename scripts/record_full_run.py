@@ -9,12 +9,12 @@ A run directory written by ``ganlib train`` (:class:`ganlib.trainer.Trainer`) is
 megabytes of checkpoints and is git-ignored, so a reader of the book never has it.  This script
 copies what a chapter needs to show how the run went, and nothing else:
 
-- ``history.jsonl``: one line per epoch of training metrics (``ganlib.trainer.EpochLog``);
+- ``history.jsonl``: one line per epoch of training metrics (``ganlib.callbacks.EpochLog``);
 - ``scores.jsonl``: one line per epoch of sample-quality scores
   (``benchmarks/time_to_quality.py score``: FID, classifier score, precision/recall, ...);
 - ``generator.json``: the run's settings and the sha256 of its final generator weights;
 - ``samples-EPOCH.png`` for the chosen epochs: the grid of 25 samples from fixed noise that
-  ``ganlib.trainer.SampleGrid`` saved after each epoch;
+  ``ganlib.callbacks.SampleGrid`` saved after each epoch;
 
 then writes ``README.md`` (where the files came from: commands, dates, machine, and a sha256
 list) and ``SHA256SUMS`` (the same list, for ``sha256sum -c SHA256SUMS``).  The record must stay
@@ -61,7 +61,7 @@ def sample_name(epoch: int) -> str:
 def read_epoch_lines(path: Path) -> list[dict]:
     """The JSON lines of ``path``, one per epoch, checked to be epochs 1, 2, ..., N in order.
 
-    (``ganlib.trainer.read_epoch_log`` reads the same files leniently; a record must be complete.)
+    (``ganlib.runs.read_epoch_log`` reads the same files leniently; a record must be complete.)
     """
     if not path.is_file():
         raise RecordError(f"{path} is missing; a run directory from `ganlib train` (scored with "
@@ -166,13 +166,13 @@ def record(run: Path, out: Path, *, epochs=DEFAULT_EPOCHS, command: str = "", sc
         "| file | bytes | what |",
         "| --- | ---: | --- |",
         f"| `history.jsonl` | {(out / 'history.jsonl').stat().st_size:,} | per epoch: wall seconds and the means of "
-        "the training metrics (`ganlib.trainer.EpochLog`) |",
+        "the training metrics (`ganlib.callbacks.EpochLog`) |",
         f"| `scores.jsonl` | {(out / 'scores.jsonl').stat().st_size:,} | per epoch: FID, classifier score, KL to "
         "uniform, confident share, precision, recall of the epoch's samples |",
         f"| `{CONFIG_FILE}` | {config_path.stat().st_size:,} | the run's settings and its final generator's sha256 |",
     ]
     lines += [f"| `{sample_name(e)}` | {(out / sample_name(e)).stat().st_size:,} | 25 samples from fixed noise "
-              f"after epoch {e} (`ganlib.trainer.SampleGrid`) |" for e in epochs]
+              f"after epoch {e} (`ganlib.callbacks.SampleGrid`) |" for e in epochs]
     lines += ["", "## sha256", "", f"Also in `{SUMS}` (`sha256sum -c {SUMS}`):", "", "```", sums.rstrip("\n"),
               "```", ""]
     (out / README).write_text("\n".join(lines), encoding="utf-8")

@@ -5,7 +5,7 @@ semantic loss, and its two classifiers) is :mod:`ganlib.apps.cyclegan`; this mod
 protocol that judges its translations with *readers* that take no part in training:
 
 * the test sets: the MNIST *test* images (the 10,000 of every MNIST source ganlib reads) and the
-  540 held-out UCI digits (:func:`ganlib.apps.cyclegan.load_uci_digits`, split seed 0); no test
+  540 held-out UCI digits (:func:`ganlib.uci.load_uci_digits`, split seed 0); no test
   image is seen in training;
 * the readers of the MNIST side: the shipped evaluator (:func:`mnist_labels`), or, of another
   family than the networks, 3 nearest neighbours on 2x2-pooled pixels fitted on the MNIST

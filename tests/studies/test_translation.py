@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib.apps.cyclegan import DIRECTIONS, load_uci_digits
+from ganlib.apps.cyclegan import DIRECTIONS
+from ganlib.uci import load_uci_digits
 from ganlib.data import MNIST
 from ganlib.studies.translation import measure, train_mnist_knn, train_uci_classifier, train_uci_cnn
 
