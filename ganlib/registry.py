@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from ganlib.apps import anogan, cyclegan
 from ganlib.apps.conditional import ConditionalGAN, make_conditional_generator
+from ganlib.classifiers import train_digit_network
 from ganlib.config import RunConfig, config_class, from_dict, infer_kind
 from ganlib.data import make_dataset
 from ganlib.errors import CheckpointError, DataError
@@ -84,7 +85,7 @@ def _build_cyclegan(config, data: TrainingData, fresh: bool) -> cyclegan.CycleGA
             raise DataError("the semantic loss trains a classifier per domain: pass the MNIST labels "
                             "(and UCI labels with the second domain), or semantic_weight=0")
         (uci_images, uci_labels), epochs = _uci_domain(data), cyclegan.SEMANTIC_EPOCHS[config.semantic_classifier]
-        classifiers = tuple(cyclegan.train_digit_network(images, labels, config.seed + 1, n, config.semantic_classifier)
+        classifiers = tuple(train_digit_network(images, labels, config.seed + 1, n, config.semantic_classifier)
                             for (images, labels), n in (((data.images, data.labels), epochs[0]),
                                                         ((uci_images, uci_labels), epochs[1])))
     keras.utils.set_random_seed(config.seed)  # the networks' weights, whatever the classifiers drew

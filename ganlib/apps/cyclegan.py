@@ -22,7 +22,7 @@ patches), and lambda = 10:
 
 Optionally (``semantic_weight = w > 0``), a **semantic-consistency** term in the manner of CyCADA
 (Hoffman et al. 2018), with two frozen digit classifiers ``f_X`` (trained on labelled MNIST) and
-``f_Y`` (on labelled UCI digits; :func:`train_digit_network`, a LeNet-5 or the evaluator's network):
+``f_Y`` (on labelled UCI digits; :func:`ganlib.classifiers.train_digit_network`, a LeNet-5 or the evaluator's network):
 ``L_sem = w [CE(f_Y(G(x)), argmax f_X(x)) + CE(f_X(F(y)), argmax f_Y(y))]``.  Training images
 still come unpaired; the labels enter only through the two classifiers, so this variant is no
 longer label-free, and its translations must be judged by readers that are neither these networks
@@ -50,7 +50,8 @@ from keras import layers, ops
 from ganlib import assets
 from ganlib.data import IMAGE_SHAPE, to_uint8
 from ganlib.errors import CheckpointError, DataError
-from ganlib.evaluator import as_model_input, make_evaluator
+from ganlib.classifiers import classifier_architecture
+from ganlib.evaluator import as_model_input
 from ganlib.config import CycleGANConfig, RunConfig
 from ganlib.runs import load_weights_checked, read_weights_settings, save_weights_with_settings
 from ganlib.sampling import SAMPLE_BATCH
@@ -68,7 +69,7 @@ VARIANTS = ("semantic", "label-free")  # the two shipped pairs of generators (sh
 DEFAULT_VARIANT = "semantic"
 # architectures of the semantic loss's two classifiers, with their (MNIST, UCI) training epochs
 SEMANTIC_EPOCHS = {"evaluator": (5, UCI_CNN_EPOCHS), "lenet5": (10, UCI_CNN_EPOCHS)}
-SEMANTIC_CLASSIFIERS = tuple(SEMANTIC_EPOCHS)
+SEMANTIC_CLASSIFIERS = tuple(SEMANTIC_EPOCHS)  # the names of ganlib.config.SEMANTIC_CLASSIFIERS (a test checks)
 
 
 # --- networks -------------------------------------------------------------------------------
@@ -154,48 +155,6 @@ def semantic_loss(logits_on_fake_y, labels_of_x, logits_on_fake_x, labels_of_y):
     the other domain's classifier must read a translation as the source image's label."""
     return (ops.mean(keras.losses.sparse_categorical_crossentropy(labels_of_x, logits_on_fake_y, from_logits=True))
             + ops.mean(keras.losses.sparse_categorical_crossentropy(labels_of_y, logits_on_fake_x, from_logits=True)))
-
-
-# --- the semantic loss's classifiers -------------------------------------------------------
-
-def make_lenet5() -> keras.Sequential:
-    """LeNet-5 (LeCun et al. 1998) for 28x28 digits: images in [-1, 1] -> 10 logits.  5x5
-    convolutions with 6 (padded) and 16 channels, each with tanh and 2x2 average pooling, then
-    dense layers of 120 and 84 units with tanh.  Another architecture than the evaluator's (ReLU,
-    3x3 convolutions, max pooling), for a semantic loss whose translations the evaluator judges."""
-    return keras.Sequential([keras.Input(IMAGE_SHAPE), layers.Conv2D(6, 5, padding="same", activation="tanh"),
-                             layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"),
-                             layers.AveragePooling2D(2), layers.Flatten(), layers.Dense(120, activation="tanh"),
-                             layers.Dense(84, activation="tanh"), layers.Dense(10)], name="lenet5")
-
-
-def classifier_architecture(name: str):
-    """The builder of a semantic classifier's network by name (:data:`SEMANTIC_CLASSIFIERS`):
-    ``"evaluator"`` (:func:`ganlib.evaluator.make_evaluator`) or ``"lenet5"`` (:func:`make_lenet5`)."""
-    builders = {"evaluator": make_evaluator, "lenet5": make_lenet5}
-    if name not in builders:
-        raise DataError(f"unknown semantic classifier {name!r}; choose one of {SEMANTIC_CLASSIFIERS}")
-    return builders[name]
-
-
-def train_digit_network(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS,
-                        architecture: str = "evaluator") -> keras.Model:
-    """A digit classifier (``architecture``, :func:`classifier_architecture`: by default the MNIST
-    evaluator's network) trained from scratch
-    on the uint8 digits given, with the usual digit augmentation (random rotations up to 10
-    degrees, zoom up to 10%, shifts up to 2 pixels), Adam 1e-3, batch 64.  Returns the network
-    (logits), frozen (``trainable = False``)."""
-    build = classifier_architecture(architecture)
-    keras.utils.set_random_seed(seed)
-    network = build()
-    augmented = keras.Sequential([keras.Input(IMAGE_SHAPE), layers.RandomRotation(10 / 360, seed=seed),
-                                  layers.RandomZoom(0.1, seed=seed + 1),
-                                  layers.RandomTranslation(2 / 28, 2 / 28, seed=seed + 2), network])
-    augmented.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    augmented.fit(as_model_input(images), np.asarray(labels), epochs=epochs, batch_size=64, verbose=0)
-    network.trainable = False
-    return network
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -410,5 +369,5 @@ def example_rows(generators: dict, mnist_images, uci_images) -> np.ndarray:
 
 __all__ = ["DIRECTIONS", "CYCLE_WEIGHT", "VARIANTS", "make_translator",
            "make_patch_critic", "lsgan_critic_loss", "lsgan_generator_loss", "reconstruction_loss", "semantic_loss",
-           "make_lenet5", "classifier_architecture", "train_digit_network", "CycleGAN", "translate", "save_generators",
+           "CycleGAN", "translate", "save_generators",
            "load_generators", "shipped_generator_name", "check_variant", "example_rows"]

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlib.apps.cyclegan import UCI_CNN_EPOCHS, train_digit_network, translate
+from ganlib.apps.cyclegan import UCI_CNN_EPOCHS, translate
+from ganlib.classifiers import train_digit_network
 from ganlib.data import MNIST
 from ganlib.evaluator import as_model_input, features_and_probabilities
 
@@ -51,7 +52,7 @@ def train_uci_classifier(images, labels):
 
 
 def train_uci_cnn(images, labels, seed: int = 0, epochs: int = UCI_CNN_EPOCHS):
-    """A second UCI-domain reader: :func:`ganlib.apps.cyclegan.train_digit_network` (the evaluator's
+    """A second UCI-domain reader: :func:`ganlib.classifiers.train_digit_network` (the evaluator's
     network) on the UCI digits given.  Returns a function: uint8 digits -> labels."""
     network = train_digit_network(images, labels, seed, epochs)
     return lambda digits: network.predict(as_model_input(digits), batch_size=1000, verbose=0).argmax(axis=1)

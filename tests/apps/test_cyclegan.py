@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN, classifier_architecture,
+from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN,
                                   example_rows, generator_name, load_generators, lsgan_critic_loss,
-                                  lsgan_generator_loss, make_lenet5, make_patch_critic, make_translator,
+                                  lsgan_generator_loss, make_patch_critic, make_translator,
                                   reconstruction_loss, save_generators, semantic_loss, translate)
+from ganlib.classifiers import classifier_architecture, make_lenet5
 from ganlib.evaluator import make_evaluator
 from ganlib.data import to_model_range
 from ganlib.errors import CheckpointError, DataError
@@ -249,9 +250,9 @@ def test_lenet5_is_another_architecture_with_the_evaluators_interface():
     kinds = {type(layer).__name__ for layer in lenet.layers}
     assert "AveragePooling2D" in kinds and "MaxPooling2D" not in kinds
     assert classifier_architecture("lenet5") is make_lenet5 and classifier_architecture("evaluator") is make_evaluator
-    with pytest.raises(DataError, match="unknown semantic classifier 'resnet'.*lenet5"):
+    with pytest.raises(DataError, match="unknown classifier architecture 'resnet'.*lenet5"):
         classifier_architecture("resnet")
-    with pytest.raises(DataError, match="unknown semantic classifier"):
+    with pytest.raises(DataError, match="unknown classifier architecture"):
         CycleGAN(**TINY, semantic_weight=1.0, semantic_classifier="resnet")
 
 
@@ -280,3 +281,10 @@ def test_semantic_run_keeps_its_classifiers_frozen_and_resumes_them(mnist, uci, 
     resumed = Trainer(*data, out_dir=tmp_path / "run", resume=True, **settings, **labels)
     for a, b in zip(resumed.gan.get_weights(), trainer.gan.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_semantic_classifier_names_agree_across_config_app_and_classifiers():
+    from ganlib import classifiers, config
+    from ganlib.apps import cyclegan
+
+    assert set(cyclegan.SEMANTIC_CLASSIFIERS) == set(config.SEMANTIC_CLASSIFIERS) == set(classifiers.ARCHITECTURES)
