@@ -81,7 +81,7 @@ from ganlib.apps.anogan import DIGITS, feature_knn_score, invert_latent, knn_sco
 from ganlib.studies.anomaly import (SCORE_NAMES, auroc, auroc_table, cosine_knn_score, encoder_record,  # noqa: E402
                                     fit_pca, load_run, pca_score, scoring_subset, split_for_digit, timed,
                                     validation_subset)
-from ganlib.data import read_mnist_npz, to_model_range  # noqa: E402
+from ganlib.data import to_model_range  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402  (its fallback when no MNIST file is given)
 
 SCORES = tuple(SCORE_NAMES)

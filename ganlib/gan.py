@@ -50,6 +50,7 @@ class GAN(keras.Model):
     """
 
     config_class = GANConfig
+    metric_names = METRIC_NAMES  # what fit() shows; a subclass adds its own
 
     def __init__(self, generator=None, discriminator=None, *, config: GANConfig | None = None, name=None,
                  **settings):
@@ -69,8 +70,6 @@ class GAN(keras.Model):
             self.generator_ema.trainable = False
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.built = True  # both networks are built on creation
-
-    metric_names = METRIC_NAMES
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimisers (default: Adam with the config's learning rate and beta_1 for each)."""

@@ -1,7 +1,5 @@
 """ganlib.model: the DCGAN networks."""
 
-import math
-
 import keras
 import numpy as np
 import pytest

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from ganlib import losses
-from ganlib.data import make_dataset, to_model_range
+from ganlib.data import to_model_range
 from ganlib.errors import CheckpointError, TrainingDiverged
 from ganlib.callbacks import StepHistory
 from ganlib.gan import GAN, METRIC_NAMES

@@ -3,7 +3,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from ganlib.apps.conditional import (ConditionalBatchNorm, ConditionalGAN, class_report,
                                      class_samples, generate, is_conditional, make_conditional_generator,

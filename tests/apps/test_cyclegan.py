@@ -3,7 +3,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from ganlib.apps.cyclegan import (DIRECTIONS, METRIC_NAMES, CycleGAN,
                                   example_rows, generator_name, load_generators, lsgan_critic_loss,

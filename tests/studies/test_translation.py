@@ -1,7 +1,6 @@
 """ganlib.studies.translation: the readers that judge translations, label preservation, cycle error."""
 
 import keras
-import numpy as np
 import pytest
 
 from ganlib.apps.cyclegan import DIRECTIONS
