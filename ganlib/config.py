@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 LOSS_NAMES = ("non-saturating", "minimax", "ls", "hinge", "wgan-gp")  # ganlib.losses.LOSSES, by name
 LOSS_ALIASES = {"ns": "non-saturating"}  # ganlib.losses.ALIASES
 UPDATES = ("alternating", "simultaneous")
+D_NORMS = ("batch", "layer", "spectral", "none")  # ganlib.model.NORMALIZATIONS
 SEMANTIC_CLASSIFIERS = ("lenet5", "evaluator")  # ganlib.apps.cyclegan.classifier_architecture
 
 
@@ -73,6 +74,8 @@ class GANConfig(RunConfig):
     n_critic: int = _setting(1, "discriminator steps per generator step (k of Algorithm 1; WGAN-GP uses 5)")
     gp_weight: float = _setting(10.0, "weight lambda of WGAN-GP's gradient penalty (used with --loss wgan-gp)")
     r1: float = _setting(0.0, "weight gamma of the R1 penalty gamma/2 E|grad D(x)|^2 on real images (0: off)")
+    d_norm: str = _setting("batch", "how D's layers are normalised: batch norm (DCGAN), layer norm (WGAN-GP's "
+                                    "critic), spectral norm (SNGAN) or none", choices=D_NORMS)
 
     def __post_init__(self):
         super().__post_init__()
@@ -80,6 +83,8 @@ class GANConfig(RunConfig):
         object.__setattr__(self, "loss", LOSS_ALIASES.get(self.loss, self.loss))  # one name per loss in records
         if self.loss not in LOSS_NAMES:
             raise ValueError(f"unknown GAN loss {self.loss!r}; choose one of {LOSS_NAMES}")
+        if self.d_norm not in self.d_norms:
+            raise ValueError(f"d_norm must be one of {self.d_norms}, got {self.d_norm!r}")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {self.update!r}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
@@ -89,6 +94,8 @@ class GANConfig(RunConfig):
                              "it takes n_critic=1 and no gradient penalty (use update='alternating')")
         if self.gp_weight < 0 or self.r1 < 0:
             raise ValueError(f"penalty weights must be >= 0, got gp_weight={self.gp_weight!r}, r1={self.r1!r}")
+
+    d_norms: ClassVar[tuple] = D_NORMS  # what this family's discriminator offers
 
     @property
     def penalised(self) -> bool:
@@ -124,7 +131,9 @@ class ConditionalConfig(GANConfig):
     kind: ClassVar[str] = "conditional"
     loss: str = _setting("hinge", "GAN loss (ns = non-saturating)", choices=LOSS_NAMES + tuple(LOSS_ALIASES))
     classes: int = _setting(10, "number of classes the generator is told")
-    spectral: bool = _setting(True, "spectral normalisation in the projection discriminator")
+    d_norm: str = _setting("spectral", "spectral normalisation of the projection discriminator's layers, or none",
+                           choices=("spectral", "none"))
+    d_norms: ClassVar[tuple] = ("spectral", "none")
 
     def __post_init__(self):
         super().__post_init__()
@@ -209,6 +218,8 @@ def from_dict(record: dict) -> RunConfig:
     cls = config_class(kind)
     if kind == "cyclegan" and "kind" not in record:  # ganlib 0.1's CycleGAN records left these out when off
         record = {"semantic_weight": 0.0, "semantic_classifier": "evaluator", **record}
+    if kind == "conditional" and "spectral" in record:  # ganlib 0.2's records: spectral: bool
+        record = {"d_norm": "spectral" if record["spectral"] else "none", **record}
     names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in record.items() if k in names})
 

@@ -61,7 +61,7 @@ class GAN(keras.Model):
                              "simultaneous step use ganlib.gan.SimultaneousGAN")
         c = self.config
         self.generator = generator if generator is not None else make_generator(c.latent_dim, c.width)
-        self.discriminator = discriminator if discriminator is not None else make_discriminator(c.width)
+        self.discriminator = discriminator if discriminator is not None else make_discriminator(c.width, normalization=c.d_norm)
         self.loss_pair = get_loss(c.loss)
         self.generator_ema = None
         if c.ema_decay is not None:

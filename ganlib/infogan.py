@@ -23,7 +23,8 @@ from keras import ops
 
 from ganlib.config import InfoGANConfig, build_config
 from ganlib.gan import METRIC_NAMES, GAN
-from ganlib.model import CategoricalCode, latent_code, make_code_head, make_discriminator, make_generator
+from ganlib.model import (CategoricalCode, feature_count, latent_code, make_code_head, make_discriminator,
+                          make_generator)
 
 CONTINUOUS_WEIGHT = 0.1  # weight of the continuous codes' term in the info loss (a common InfoGAN choice)
 
@@ -44,8 +45,8 @@ class InfoGAN(GAN):
         if c.codes and not (isinstance(first, CategoricalCode) and first.categories == c.codes):
             raise ValueError(f"codes={c.codes} needs a generator that starts with CategoricalCode({c.codes}) "
                              "(make_generator(codes=...))")
-        discriminator = discriminator if discriminator is not None else make_discriminator(c.width)
-        code_head = make_code_head(c.codes + c.continuous, discriminator.layers[-1].kernel.shape[0])
+        discriminator = discriminator if discriminator is not None else make_discriminator(c.width, normalization=c.d_norm)
+        code_head = make_code_head(c.codes + c.continuous, feature_count(discriminator))
         super().__init__(generator, discriminator, config=c, name=name)
         self.code_head = code_head
 

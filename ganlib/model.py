@@ -99,39 +99,65 @@ def make_generator(latent_dim: int = LATENT_DIM, width: int = DEFAULT_WIDTH, nam
     )
 
 
+NORMALIZATIONS = ("batch", "layer", "spectral", "none")  # ganlib.config.D_NORMS
+
+
 def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator", outputs: int = 1,
-                       batch_norm: bool = True) -> keras.Sequential:
+                       normalization: str = "batch") -> keras.Sequential:
     """D: images (N, 28, 28, 1) in [-1, 1] -> logits (N, 1); D(x) = sigmoid(logit).
 
     Three stride-2 convolutions, 28 -> 14 -> 7 -> 4 pixels, with width, 2*width and 4*width
-    channels (5x5, 5x5, 3x3 kernels) and LeakyReLU(0.2), batch norm on all but the first, then
-    a dense layer to one logit.  The third convolution is ours: the source's and the TensorFlow
-    tutorial's discriminators stop after two.  Measured with a width-32 generator (moving
-    average 0.999, batch 64, seed 0, 4 epochs of MNIST): FID 33 with it against 49 without,
-    at about the same cost per step; 60 for the tutorial's batch-norm-free D with dropout.
+    channels (5x5, 5x5, 3x3 kernels) and LeakyReLU(0.2), then a dense layer to one logit.  The
+    third convolution is ours: the source's and the TensorFlow tutorial's discriminators stop
+    after two (it lowered FID at about the same cost per step: ``benchmarks/README.md``).
+
+    ``normalization`` says how D's layers are normalised:
+
+    * ``"batch"`` (DCGAN): batch norm after the second and third convolutions;
+    * ``"layer"``: layer norm there instead, as WGAN-GP's critic (Gulrajani et al. 2017): its
+      gradient penalty is per image, and batch norm mixes the images of a batch;
+    * ``"spectral"``: every convolution and the dense layer spectrally normalised (Miyato et
+      al. 2018), which bounds D's Lipschitz constant, and no batch norm;
+    * ``"none"``: plain convolutions with biases.
 
     With ``outputs=K`` the last layer gives K numbers instead of one logit: the same
-    convolutions as an image encoder (f-AnoGAN's encoder is D's architecture this way);
-    ``batch_norm=False`` gives the convolutions biases instead of batch norm.
+    convolutions as an image encoder (f-AnoGAN's encoder is D's architecture this way).
     :func:`discriminator_features` reads the features the last layer sees.
     """
     _check_width(width)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"unknown normalization {normalization!r}; choose one of {NORMALIZATIONS}")
+
+    def weighted(layer):
+        return layers.SpectralNormalization(layer) if normalization == "spectral" else layer
+
+    def norm():
+        if normalization == "batch":
+            return [batch_normalization()]
+        return [layers.LayerNormalization()] if normalization == "layer" else []
+
+    bias = normalization in ("spectral", "none")
     return keras.Sequential(
         [
             keras.Input(IMAGE_SHAPE),
-            layers.Conv2D(width, 5, strides=2, padding="same"),
+            weighted(layers.Conv2D(width, 5, strides=2, padding="same")),
             layers.LeakyReLU(0.2),
-            layers.Conv2D(2 * width, 5, strides=2, padding="same", use_bias=not batch_norm),
-            *([batch_normalization()] if batch_norm else []),
+            weighted(layers.Conv2D(2 * width, 5, strides=2, padding="same", use_bias=bias)),
+            *norm(),
             layers.LeakyReLU(0.2),
-            layers.Conv2D(4 * width, 3, strides=2, padding="same", use_bias=not batch_norm),
-            *([batch_normalization()] if batch_norm else []),
+            weighted(layers.Conv2D(4 * width, 3, strides=2, padding="same", use_bias=bias)),
+            *norm(),
             layers.LeakyReLU(0.2),
             layers.Flatten(),
-            layers.Dense(outputs),
+            weighted(layers.Dense(outputs)),
         ],
         name=name,
     )
+
+
+def feature_count(discriminator: keras.Sequential) -> int:
+    """How many features D's last layer reads (the length of :func:`discriminator_features`)."""
+    return int(discriminator.layers[-2].output.shape[-1])
 
 
 def discriminator_features(discriminator: keras.Sequential, name: str = "features") -> keras.Model:
@@ -180,6 +206,10 @@ def describe_layer(layer) -> str:
             return f"linear map of {inputs:,} numbers to one logit l; D(x) = sigmoid(l)"
         bias = " + bias" if layer.use_bias else ", no bias (the batch norm after it shifts)"
         return f"linear map of {inputs:,} numbers to {layer.units:,}{bias}"
+    if isinstance(layer, layers.SpectralNormalization):
+        return describe_layer(layer.layer) + ", its weights divided by their largest singular value (spectral norm)"
+    if isinstance(layer, layers.LayerNormalization):
+        return "normalises each image's features (over the whole map), then gamma * x + beta per feature"
     if isinstance(layer, layers.BatchNormalization):
         features = int(layer.gamma.shape[0])
         return (f"normalises each of its {features:,} features over the batch (moving averages at inference), "

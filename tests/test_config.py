@@ -75,5 +75,15 @@ def test_cli_options_take_their_defaults_from_the_fields():
     assert options["--ema"]["dest"] == "ema_decay" and options["--ema"]["type"]("0") is None
     assert options["--loss"]["choices"] == config.LOSS_NAMES + ("ns",)
     assert "--codes" in dict(cli_options("infogan")) and "--codes" not in options
-    spectral = dict(cli_options("conditional"))["--spectral"]
-    assert spectral["type"]("no") is False and spectral["default"] is True
+    assert options["--d-norm"]["default"] == "batch" and options["--d-norm"]["choices"] == config.D_NORMS
+    d_norm = dict(cli_options("conditional"))["--d-norm"]
+    assert d_norm["default"] == "spectral" and d_norm["choices"] == ("spectral", "none")
+
+
+def test_d_norm_is_checked_per_family_and_old_conditional_records_still_load():
+    with pytest.raises(ValueError, match="d_norm must be one of"):
+        config.GANConfig(d_norm="group")
+    with pytest.raises(ValueError, match="d_norm must be one of"):
+        config.ConditionalConfig(d_norm="batch")  # the projection D has no batch-norm variant
+    assert config.from_dict({"kind": "conditional", "spectral": False}).d_norm == "none"
+    assert config.from_dict({"kind": "conditional", "spectral": True}).d_norm == "spectral"

@@ -148,7 +148,8 @@ def make_encoder(latent_dim: int, width: int, batch_norm: bool = False) -> keras
     batch norm (as f-AnoGAN's encoder, like its WGAN-GP critic, has none: a score must not depend
     on moving averages of batch statistics; ``batch_norm=True`` keeps D's); linear output, as
     ganlib's noise is Gaussian."""
-    return make_discriminator(width, name="encoder", outputs=latent_dim, batch_norm=batch_norm)
+    return make_discriminator(width, name="encoder", outputs=latent_dim,
+                              normalization="batch" if batch_norm else "none")
 
 
 def izi_f_angles(images, reconstructions, image_features, reconstruction_features) -> np.ndarray:

@@ -162,7 +162,7 @@ class ConditionalGAN(GAN):
         generator = generator if generator is not None else make_conditional_generator(c.latent_dim, c.width,
                                                                                        c.classes)
         discriminator = (discriminator if discriminator is not None
-                         else make_projection_discriminator(c.width, c.classes, c.spectral))
+                         else make_projection_discriminator(c.width, c.classes, c.d_norm == "spectral"))
         super().__init__(generator, discriminator, config=c, name=name)
 
     def sample_latent(self, batch_size, stream: int):
