@@ -74,6 +74,10 @@ class GANConfig(RunConfig):
     n_critic: int = _setting(1, "discriminator steps per generator step (k of Algorithm 1; WGAN-GP uses 5)")
     gp_weight: float = _setting(10.0, "weight lambda of WGAN-GP's gradient penalty (used with --loss wgan-gp)")
     r1: float = _setting(0.0, "weight gamma of the R1 penalty gamma/2 E|grad D(x)|^2 on real images (0: off)")
+    label_smoothing: float = _setting(0.0, "one-sided label smoothing s: D's target for real images is 1 - s "
+                                           "(cross-entropy losses; 0: off)")
+    feature_matching: bool = _setting(False, "G matches the mean of D's last features on real images instead of "
+                                             "fooling D's verdict (Salimans et al. 2016)")
     d_norm: str = _setting("batch", "how D's layers are normalised: batch norm (DCGAN), layer norm (WGAN-GP's "
                                     "critic), spectral norm (SNGAN) or none", choices=D_NORMS)
 
@@ -92,6 +96,13 @@ class GANConfig(RunConfig):
         if self.update == "simultaneous" and (self.n_critic != 1 or self.penalised):
             raise ValueError("the simultaneous update makes one D and one G step from one forward pass: "
                              "it takes n_critic=1 and no gradient penalty (use update='alternating')")
+        if self.label_smoothing and self.loss not in ("non-saturating", "minimax"):
+            raise ValueError(f"label_smoothing applies to the cross-entropy losses (non-saturating, minimax), "
+                             f"not {self.loss!r}")
+        if self.feature_matching and self.kind != "dcgan":
+            raise ValueError(f"feature_matching is implemented for the dcgan kind (GANConfig), not {self.kind}")
+        if not 0 <= self.label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing must be in [0, 0.5), e.g. 0.1; got {self.label_smoothing!r}")
         if self.gp_weight < 0 or self.r1 < 0:
             raise ValueError(f"penalty weights must be >= 0, got gp_weight={self.gp_weight!r}, r1={self.r1!r}")
 

@@ -21,8 +21,8 @@ from keras import ops
 
 from ganlib.config import GANConfig, build_config
 from ganlib.distribute import reducible, replica_loss, replica_rows
-from ganlib.losses import get_loss, gradient_penalty, r1_penalty
-from ganlib.model import make_discriminator, make_generator
+from ganlib.losses import feature_matching_loss, get_loss, gradient_penalty, r1_penalty
+from ganlib.model import discriminator_features, make_discriminator, make_generator
 from ganlib.sampling import SAMPLE_BATCH, generate
 
 PENALTY_STREAM = 2  # folded into (seed, D step) for WGAN-GP's interpolation weights
@@ -61,8 +61,10 @@ class GAN(keras.Model):
                              "simultaneous step use ganlib.gan.SimultaneousGAN")
         c = self.config
         self.generator = generator if generator is not None else make_generator(c.latent_dim, c.width)
-        self.discriminator = discriminator if discriminator is not None else make_discriminator(c.width, normalization=c.d_norm)
-        self.loss_pair = get_loss(c.loss)
+        self.discriminator = (discriminator if discriminator is not None
+                              else make_discriminator(c.width, normalization=c.d_norm))
+        self.loss_pair = get_loss(c.loss, c.label_smoothing)
+        self.features = discriminator_features(self.discriminator) if c.feature_matching else None
         self.generator_ema = None
         if c.ema_decay is not None:
             self.generator_ema = keras.models.clone_model(self.generator)
@@ -105,7 +107,7 @@ class GAN(keras.Model):
 
         g_variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            g_loss, g_logs = self.generator_loss(self.replica_latent(batch_size, stream=self.config.n_critic))
+            g_loss, g_logs = self.generator_loss(real, self.replica_latent(batch_size, stream=self.config.n_critic))
             g_loss = replica_loss(g_loss)
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_variables), g_variables))
 
@@ -135,9 +137,14 @@ class GAN(keras.Model):
         penalty = self.penalty(self.discriminator, real, fake)
         return d_loss + penalty, self.d_logs(d_loss, real_logits, fake_logits)
 
-    def generator_loss(self, z):
-        """G's loss on D(G(z)), and the number to log."""
-        g_loss = self.loss_pair.g(self.discriminator(self.generator(z, training=True), training=True))
+    def generator_loss(self, real, z):
+        """G's loss on D(G(z)), and the number to log.  (Only feature matching reads ``real``: it
+        matches D's mean features on the real batch instead of fooling D's verdict.)"""
+        fake = self.generator(z, training=True)
+        if self.features is not None:
+            g_loss = feature_matching_loss(self.features(real, training=True), self.features(fake, training=True))
+        else:
+            g_loss = self.loss_pair.g(self.discriminator(fake, training=True))
         return g_loss, {"g_loss": g_loss}
 
     # -- pieces the steps share ----------------------------------------------------------

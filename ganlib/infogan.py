@@ -87,7 +87,7 @@ class InfoGAN(GAN):
         total = d_loss + info_loss + self.penalty(self.discriminator, real, fake)
         return total, {**self.d_logs(d_loss, real_logits, fake_logits), "info_loss": info_loss}
 
-    def generator_loss(self, z):
+    def generator_loss(self, real, z):
         fake_logits, features = self.critic(self.generator(z, training=True))
         g_loss = self.loss_pair.g(fake_logits)
         return g_loss + self.info_loss(z, features), {"g_loss": g_loss}

@@ -13,7 +13,8 @@ input gradients; :meth:`ganlib.gan.GAN.penalty` computes those gradients and add
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -37,6 +38,32 @@ def generator_loss_minimax(fake_logits):
     early in training: G learns slowly exactly when it is worst.
     """
     return -ops.mean(ops.softplus(fake_logits))
+
+
+def discriminator_loss_smoothed(real_logits, fake_logits, smoothing: float):
+    """One-sided label smoothing (Salimans et al. 2016; Goodfellow 2016, section 4.2): D's target
+    for real images is ``1 - smoothing`` instead of 1, and stays 0 for fakes:
+
+        L_D = E_x[-(1-s) log D(x) - s log(1 - D(x))] + E_z[-log(1 - D(G(z)))].
+
+    The optimal D becomes ``(1-s) p_data / (p_data + p_g)``: it never asks for certainty about real
+    images, so its logits stay bounded.  Only the real side is smoothed: smoothing the fakes'
+    target too would reward G for samples where p_data is 0.  ``smoothing = 0`` gives
+    :func:`discriminator_loss`.
+    """
+    return (ops.mean((1.0 - smoothing) * ops.softplus(-real_logits) + smoothing * ops.softplus(real_logits))
+            + ops.mean(ops.softplus(fake_logits)))
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching (Salimans et al. 2016):  L_G = || E_x[f(x)] - E_z[f(G(z))] ||_2^2.
+
+    ``f`` is an intermediate layer of D (here the features its last layer reads).  G no longer
+    tries to fool D's verdict but to give D's features the statistics they have on real data:
+    a target that does not move as violently as the verdict when D changes.
+    """
+    difference = ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)
+    return ops.sum(ops.square(difference))
 
 
 def generator_loss_nonsaturating(fake_logits):
@@ -131,14 +158,23 @@ LOSSES = {
 ALIASES = {"ns": "non-saturating"}
 
 
-def get_loss(loss: str | GANLoss) -> GANLoss:
-    """Look a loss up by name (see :data:`LOSSES`), or pass a :class:`GANLoss` through."""
-    if isinstance(loss, GANLoss):
-        return loss
-    loss = ALIASES.get(loss, loss)
-    if loss not in LOSSES:
-        raise ValueError(f"unknown GAN loss {loss!r}; choose one of {sorted(LOSSES)}")
-    return LOSSES[loss]
+def get_loss(loss: str | GANLoss, label_smoothing: float = 0.0) -> GANLoss:
+    """Look a loss up by name (see :data:`LOSSES`), or pass a :class:`GANLoss` through; with
+    ``label_smoothing`` s > 0 (cross-entropy losses only), D's loss is
+    :func:`discriminator_loss_smoothed`."""
+    if not isinstance(loss, GANLoss):
+        name = ALIASES.get(loss, loss)
+        if name not in LOSSES:
+            raise ValueError(f"unknown GAN loss {loss!r}; choose one of {sorted(LOSSES)}")
+        loss = LOSSES[name]
+    if label_smoothing:
+        if loss.d is not discriminator_loss:
+            raise ValueError(f"label smoothing changes the cross-entropy's target; the {loss.name} loss has none "
+                             "(use non-saturating or minimax)")
+        if not 0 < label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing must be in [0, 0.5), e.g. 0.1; got {label_smoothing!r}")
+        loss = replace(loss, d=functools.partial(discriminator_loss_smoothed, smoothing=label_smoothing))
+    return loss
 
 
 def logit_gradients(loss: Callable, logits) -> np.ndarray:

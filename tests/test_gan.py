@@ -7,7 +7,9 @@ import tensorflow as tf
 
 from ganlib import losses
 from ganlib.data import make_dataset, to_model_range
+from ganlib.config import InfoGANConfig
 from ganlib.gan import GAN, SimultaneousGAN, input_gradients
+from ganlib.model import discriminator_features
 from ganlib.sampling import fixed_noise
 
 
@@ -132,3 +134,32 @@ def test_wgan_gp_interpolates_with_uniform_weights():
     gan.d_optimizer.iterations.assign_add(1)
     gan.penalty(spy, ones, zeros)
     assert not np.allclose(seen[-1].numpy(), eps)  # the next D step draws new weights
+
+
+def test_feature_matching_g_loss_compares_d_features_on_the_real_batch(few_images):
+    gan = GAN(width=8, seed=0, feature_matching=True, ema_decay=None)
+    real = tf.constant(few_images[:16])
+    z = tf.random.stateless_normal((16, gan.config.latent_dim), seed=[0, 1])
+    g_loss, _ = gan.generator_loss(real, z)
+    features = discriminator_features(gan.discriminator)
+    expected = losses.feature_matching_loss(features(real, training=True),
+                                            features(gan.generator(z, training=True), training=True))
+    assert float(g_loss) == pytest.approx(float(expected), rel=1e-4)
+    gan.compile()
+    history = gan.fit(make_dataset(few_images, 32, seed=0), steps_per_epoch=8, epochs=2, verbose=0).history
+    assert all(np.isfinite(v) for v in history["g_loss"])
+    with pytest.raises(ValueError, match="feature_matching is implemented for the dcgan kind"):
+        InfoGANConfig(feature_matching=True)
+
+
+@pytest.mark.parametrize("settings", [{"label_smoothing": 0.1}, {"d_norm": "spectral"}, {"d_norm": "layer"},
+                                      {"d_norm": "none"}])
+def test_tricks_and_normalisations_train(few_images, settings):
+    gan = GAN(width=8, seed=0, ema_decay=None, **settings)
+    gan.compile()
+    history = gan.fit(make_dataset(few_images, 32, seed=0), steps_per_epoch=8, epochs=3, verbose=0).history
+    assert all(np.isfinite(v) for v in history["d_loss"] + history["g_loss"])
+    assert history["d_loss"][-1] < history["d_loss"][0], history["d_loss"]
+    if "label_smoothing" in settings:
+        with pytest.raises(ValueError, match="cross-entropy losses"):
+            GAN(loss="hinge", label_smoothing=0.1)

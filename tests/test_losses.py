@@ -158,3 +158,41 @@ def test_gradient_penalty_of_a_linear_critic_is_its_closed_form():
     mixed = tf.constant([[3.0, 4.0], [0.0, 0.0]])  # norms 5 and 0: ((5-1)^2 + (0-1)^2) / 2
     assert float(gradient_penalty(mixed)) == pytest.approx(8.5, rel=1e-5)
     assert float(r1_penalty(mixed)) == pytest.approx(12.5, rel=1e-6)
+
+
+def test_one_sided_label_smoothing_is_cross_entropy_with_target_one_minus_s():
+    real, fake = np.array([[1.5], [-0.5]], "float32"), np.array([[0.3], [-2.0]], "float32")
+    s = 0.1
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    expected = float(bce(np.full((2, 1), 1 - s), real)) + float(bce(np.zeros((2, 1)), fake))
+    assert float(losses.discriminator_loss_smoothed(real, fake, s)) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.discriminator_loss_smoothed(real, fake, 0.0)) == pytest.approx(
+        float(losses.discriminator_loss(real, fake)), rel=1e-6)
+
+
+def test_smoothed_optimum_stops_at_one_minus_s():
+    # For one real logit l the loss -(1-s) log sigmoid(l) - s log(1 - sigmoid(l)) is least at sigmoid(l) = 1 - s.
+    logits = np.linspace(-6, 6, 2001, dtype="float32")[:, None]
+    per_logit = [float(losses.discriminator_loss_smoothed(l[None], np.full((1, 1), -50.0, "float32"), 0.2))
+                 for l in logits]
+    best = logits[int(np.argmin(per_logit)), 0]
+    assert 1 / (1 + np.exp(-best)) == pytest.approx(0.8, abs=0.005)
+
+
+def test_get_loss_smoothing_only_for_cross_entropy():
+    smoothed = losses.get_loss("ns", label_smoothing=0.1)
+    real, fake = np.ones((3, 1), "float32"), np.zeros((3, 1), "float32")
+    assert float(smoothed.d(real, fake)) == pytest.approx(float(losses.discriminator_loss_smoothed(real, fake, 0.1)))
+    assert losses.get_loss("ns", 0.0) is losses.LOSSES["non-saturating"]
+    with pytest.raises(ValueError, match="hinge loss has none"):
+        losses.get_loss("hinge", label_smoothing=0.1)
+    with pytest.raises(ValueError, match=r"\[0, 0.5\)"):
+        losses.get_loss("ns", label_smoothing=0.7)
+
+
+def test_feature_matching_is_the_squared_distance_of_the_means():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(8, 5)).astype("float32"), rng.normal(size=(6, 5)).astype("float32")
+    expected = np.sum((real.mean(0) - fake.mean(0)) ** 2)
+    assert float(losses.feature_matching_loss(real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.feature_matching_loss(real, real[::-1])) == pytest.approx(0.0, abs=1e-6)  # order-free

@@ -182,7 +182,7 @@ class ConditionalGAN(GAN):
         penalty = self.penalty(lambda x, training: self.discriminator([x, labels], training=training), images, fake)
         return d_loss + penalty, self.d_logs(d_loss, real_logits, fake_logits)
 
-    def generator_loss(self, latent):
+    def generator_loss(self, real, latent):
         fake_logits = self.discriminator([self.generator(latent, training=True), latent[1]], training=True)
         g_loss = self.loss_pair.g(fake_logits)
         return g_loss, {"g_loss": g_loss}

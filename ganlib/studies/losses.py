@@ -39,7 +39,14 @@ VARIANTS = {
               "non-saturating + R1 penalty, gamma 0.01 (Mescheder et al. 2018; StyleGAN2-ADA's CIFAR gamma)"),
     "ns-sn": ({"loss": "non-saturating", "d_norm": "spectral"},
               "non-saturating, spectrally normalised D (Miyato et al. 2018)"),
+    # two of the tricks of Goodfellow's tutorial (2016), on the default loss
+    "ns-smooth": ({"loss": "non-saturating", "label_smoothing": 0.1},
+                  "non-saturating, one-sided label smoothing: real target 0.9 (Salimans et al. 2016)"),
+    "feature-matching": ({"loss": "non-saturating", "feature_matching": True},
+                         "G matches D's mean features on real images (Salimans et al. 2016)"),
 }
+LOSS_VARIANTS = ("ns", "minimax", "ls", "hinge", "wgan-gp", "ns-r1", "ns-sn")  # the loss comparison
+TRICK_VARIANTS = ("ns", "ns-smooth", "feature-matching")  # the tricks, against the plain default
 SCORES_FILE = "scores.jsonl"
 SAMPLE_SEED = 12345  # the noise every variant's samples are drawn from, for every epoch
 
