@@ -19,6 +19,7 @@ error).  Nothing tells a code what to mean; on MNIST the 10-way code mostly take
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from ganlib.config import InfoGANConfig, build_config
@@ -94,3 +95,46 @@ class InfoGAN(GAN):
 
 
 __all__ = ["InfoGAN", "CONTINUOUS_WEIGHT"]
+
+
+def information_lower_bound(code_probabilities, codes) -> float:
+    """InfoGAN's variational lower bound on I(c; G(z, c)) in nats, for a code c uniform over K values:
+
+        I(c; x) >= H(c) + E[log Q(c | x)] = log K + mean_i log Q(c_i | x_i),
+
+    from ``code_probabilities`` Q(. | x_i) (N, K) and the codes c_i (N,) the images were made with.
+    Any Q gives a lower bound (the gap is E[KL(p(c|x) || Q(c|x))]); a Q that always names the right
+    code gives the ceiling log K, a Q that guesses uniformly gives 0."""
+    q = np.asarray(code_probabilities, np.float64)
+    codes = np.asarray(codes)
+    if q.ndim != 2 or codes.shape != (len(q),):
+        raise ValueError(f"code_probabilities must be (N, K) and codes (N,), got {q.shape} and {codes.shape}")
+    return float(np.log(q.shape[1]) + np.mean(np.log(np.clip(q[np.arange(len(q)), codes], 1e-12, 1.0))))
+
+
+def evaluator_code_probabilities(generator, z, categories: int) -> tuple[np.ndarray, np.ndarray]:
+    """A Q that took no part in training: the shipped digit evaluator, its digits matched one-to-one
+    to the generator's categories (the assignment that agrees most often, by the Hungarian method).
+
+    Returns (Q(c | G(z, c)) as (N * K, K), the codes (N * K,)): each row of ``z`` drawn once per category.
+    With it, :func:`information_lower_bound` bounds what the code tells about the image from below,
+    whatever the Q head learnt."""
+    from scipy.optimize import linear_sum_assignment
+
+    from ganlib.evaluator import features_and_probabilities
+    from ganlib.latent import category_values
+    from ganlib.sampling import sample
+
+    z = np.asarray(z, np.float32)
+    probabilities, codes = [], []
+    for k, value in enumerate(category_values(categories)):
+        coded = z.copy()
+        coded[:, 0] = value
+        probabilities.append(features_and_probabilities(sample(generator, coded))[1])
+        codes.append(np.full(len(z), k))
+    probabilities, codes = np.concatenate(probabilities), np.concatenate(codes)
+    counts = np.zeros((categories, probabilities.shape[1]))
+    np.add.at(counts, (codes, probabilities.argmax(axis=1)), 1)
+    _, digit_of_code = linear_sum_assignment(-counts)  # the code -> digit matching with most agreement
+    q = probabilities[:, digit_of_code]
+    return q / q.sum(axis=1, keepdims=True), codes

@@ -132,6 +132,43 @@ def _coverage(queries: np.ndarray, support: np.ndarray, radii: np.ndarray, block
     return float(inside.mean())
 
 
+def nearest_neighbours(queries, references, block: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """For each query row, the Euclidean distance to its nearest reference row and that row's index:
+    ``(distances (N,), indices (N,))``, ``block`` queries at a time.  Rows are flattened, so uint8
+    digits (N, 28, 28) compare pixel by pixel (as floats in [0, 1])."""
+    def rows(a):
+        a = np.asarray(a)
+        a = a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else a.astype(np.float64)
+        return a.reshape(len(a), -1)
+
+    queries, references = rows(queries), rows(references)
+    distances, indices = np.empty(len(queries)), np.empty(len(queries), np.int64)
+    for start in range(0, len(queries), block):
+        d = pairwise_sq_distances(queries[start:start + block], references)
+        indices[start:start + block] = d.argmin(axis=1)
+        distances[start:start + block] = np.sqrt(d[np.arange(len(d)), indices[start:start + block]])
+    return distances, indices
+
+
+def memorisation(samples, train, test) -> dict:
+    """Does a generator copy its training images?  Compare how close its samples come to the
+    training set with how close *unseen* real images (``test``) come to it.
+
+    If G memorised, its samples sit much nearer their nearest training image than test images do
+    (a copy is at distance 0).  Returns the median nearest-training distances of samples and of
+    test images, their ratio (near 1 or above: no sign of copying; far below 1: copying), and the
+    share of samples nearer their training neighbour than the closest 1% of test images are
+    (about 0.01 if samples are as novel as test images).
+    """
+    sample_distances, sample_indices = nearest_neighbours(samples, train)
+    test_distances, _ = nearest_neighbours(test, train)
+    threshold = np.quantile(test_distances, 0.01)
+    return {"sample_median": float(np.median(sample_distances)), "test_median": float(np.median(test_distances)),
+            "ratio": float(np.median(sample_distances) / np.median(test_distances)),
+            "share_closer_than_test_1pct": float(np.mean(sample_distances < threshold)),
+            "sample_distances": sample_distances, "test_distances": test_distances, "sample_indices": sample_indices}
+
+
 def precision_recall(real_features, fake_features, k: int = 3, block: int = 1000) -> tuple[float, float]:
     """Improved precision and recall (Kynkaanniemi et al. 2019).
 

@@ -71,3 +71,29 @@ def test_infogan_continuous_codes(few_images, tmp_path):
     assert (restored.config.codes, restored.config.continuous) == (10, 2)
     with pytest.raises(CheckpointError, match="continuous: 2 -> 1"):
         Trainer(few_images, out_dir=tmp_path, codes=10, continuous=1, resume=True, **SMALL)
+
+
+def test_information_lower_bound_closed_forms():
+    from ganlib.infogan import information_lower_bound
+
+    codes = np.array([0, 1, 2, 3, 1])
+    assert information_lower_bound(np.eye(4)[codes], codes) == pytest.approx(np.log(4))  # a perfect Q: log K
+    assert information_lower_bound(np.full((5, 4), 0.25), codes) == pytest.approx(0.0, abs=1e-12)  # guessing: 0
+    half = np.full((5, 4), 0.5 / 3)
+    half[np.arange(5), codes] = 0.5
+    assert information_lower_bound(half, codes) == pytest.approx(np.log(4) + np.log(0.5))
+    with pytest.raises(ValueError, match=r"\(N, K\)"):
+        information_lower_bound(np.ones(4), codes)
+
+
+def test_evaluator_q_reads_the_shipped_infogans_code():
+    from ganlib.infogan import evaluator_code_probabilities, information_lower_bound
+    from ganlib import pretrained
+
+    generator = pretrained.load("dcgan-mnist")
+    q, codes = evaluator_code_probabilities(generator, fixed_noise(50, generator.input_shape[-1], seed=3), 10)
+    assert q.shape == (500, 10) and np.allclose(q.sum(axis=1), 1.0)
+    assert (q.argmax(axis=1) == codes).mean() > 0.8  # the code mostly took the digit
+    raw, tempered = information_lower_bound(q, codes), information_lower_bound(0.9 * q + 0.01, codes)
+    assert 0 < raw < tempered <= np.log(10)  # a confident Q's mistakes cost it: any Q is a bound, some are tighter
+    assert tempered > 0.6 * np.log(10)

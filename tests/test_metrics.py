@@ -105,3 +105,24 @@ def test_pairwise_sq_distances_and_knn_radii_closed_forms():
     np.testing.assert_allclose(metrics.knn_radii(points, k=1, block=3), [1.0, 1.0, 4.0, 16.0])
     # Second nearest: 0 -> 3 (9), 1 -> 3 (4), 3 -> 0 (9), 7 -> 1 (36); blocks do not change it.
     np.testing.assert_allclose(metrics.knn_radii(points, k=2, block=1), [9.0, 4.0, 9.0, 36.0])
+
+
+def test_nearest_neighbours_finds_copies_and_measures_pixels():
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 256, (50, 28, 28)).astype(np.uint8)
+    distances, indices = metrics.nearest_neighbours(train[[7, 3]], train)
+    assert list(indices) == [7, 3] and np.allclose(distances, 0.0, atol=1e-5)  # |a|^2 + |b|^2 - 2ab cancels
+    shifted = train[:1].astype(np.int64)
+    shifted[0, 0, 0] = 255 - shifted[0, 0, 0]  # one pixel changed: distance |delta| / 255
+    distance, _ = metrics.nearest_neighbours(shifted.astype(np.uint8), train[:1])
+    assert distance[0] == pytest.approx(abs(255 - 2 * int(train[0, 0, 0])) / 255.0, abs=1e-5)
+
+
+def test_memorisation_tells_copies_from_novel_images():
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(400, 20))
+    test = rng.normal(size=(200, 20))
+    novel = metrics.memorisation(rng.normal(size=(200, 20)), train, test)
+    copies = metrics.memorisation(train[:200] + 0.01 * rng.normal(size=(200, 20)), train, test)
+    assert 0.85 < novel["ratio"] < 1.15 and novel["share_closer_than_test_1pct"] < 0.05
+    assert copies["ratio"] < 0.05 and copies["share_closer_than_test_1pct"] == 1.0
