@@ -9,19 +9,20 @@ page in ``_toc.yml``:
   (``%``, ``s``, ``ms``, ``seconds``, ``minutes``, ``hours``, ``images/s``, a speed-up ``4×``).
 * A measured figure is pasted from the cell that computed it: ``{glue:text}`key:.3f``` (MyST-NB
   glue; ``{glue:text}`page::key``` from another chapter).
-* A figure may be typed only as a **checked bound**: the same literal appears in an ``assert`` of
-  one of the page's code cells (``assert 2 <= fid <= 4``), so the text fails the build when the
-  output leaves the range it states.
+* A figure may be typed only as a **checked bound**: the same number is a literal of an ``assert``
+  in one of the page's code cells (``assert 2 <= fid <= 4``), so the page fails to build when the
+  output leaves the range the text states.
 * Settings and constants of a method are not measurements: write them as code (``beta_1=0.5``)
   or math ($\\beta_1 = 0.5$).  Integers without a unit (epochs, widths, years) are free.
 
 Every glue key a page pastes must be glued by that page (or the page it names), so a renamed key
-fails here, before a build.  Generated pages (``book/_run_times.md``, written by
+fails here, before a build: glue keys are literal strings (``glue("fid", ...)``, not f-strings).  Generated pages (``book/_run_times.md``, written by
 ``benchmarks/chapter_times.py``) are exempt.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -82,14 +83,24 @@ def figures(markdown: str) -> list[str]:
     return [match.group(0).strip() for match in FIGURE.finditer(prose(markdown))]
 
 
-def checked_bounds(code: list[str]) -> set[str]:
-    """Every number literal on a line of code that asserts something."""
+def checked_bounds(code: list[str]) -> set[float]:
+    """The value of every number literal in an ``assert`` statement of the code (read with ``ast``,
+    so the digits of ``1e-12`` are not the numbers 1 and 12)."""
     bounds = set()
     for text in code:
-        for line in text.splitlines():
-            if re.match(r"\s*assert\b", line):
-                bounds.update(number.replace(",", "") for number in NUMBER.findall(line))
+        try:
+            tree = ast.parse("\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        except SyntaxError:
+            continue
+        for statement in ast.walk(tree):
+            if isinstance(statement, ast.Assert):
+                bounds.update(float(node.value) for node in ast.walk(statement.test)
+                              if isinstance(node, ast.Constant) and type(node.value) in (int, float))
     return bounds
+
+
+def value(figure: str) -> float:
+    return float(NUMBER.search(figure).group(0).replace(",", ""))
 
 
 def unchecked_figures(page: Path) -> list[str]:
@@ -98,7 +109,7 @@ def unchecked_figures(page: Path) -> list[str]:
     found = []
     for number, text in enumerate(markdown):
         for figure in figures(text):
-            if NUMBER.search(figure).group(0).replace(",", "") not in bounds:
+            if value(figure) not in bounds:
                 found.append(f"markdown cell {number}: {figure!r}")
     return found
 
@@ -111,8 +122,8 @@ def test_rule_finds_figures_and_spares_settings_math_code_and_glue():
 
 
 def test_a_bound_an_assert_checks_may_be_typed():
-    code = ["fid = 3.1\nassert 2 <= fid <= 4.5, 'expected 2 to 4.5'"]
-    assert checked_bounds(code) >= {"2", "4.5"}
+    code = ["fid = 3.1\nassert 2 <= fid <= 4.5, 'expected 2 to 4.5'\nassert abs(fid) > 1e-12"]
+    assert checked_bounds(code) == {2.0, 4.5, 1e-12}  # not 1 or 12: the digits of an exponent are no bound
 
 
 @pytest.mark.parametrize("page", toc_pages(), ids=lambda page: page.name)
