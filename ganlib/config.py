@@ -21,6 +21,7 @@ LOSS_NAMES = ("non-saturating", "minimax", "ls", "hinge", "wgan-gp")  # ganlib.l
 LOSS_ALIASES = {"ns": "non-saturating"}  # ganlib.losses.ALIASES
 UPDATES = ("alternating", "simultaneous")
 D_NORMS = ("batch", "layer", "spectral", "none")  # ganlib.model.NORMALIZATIONS
+CONDITIONINGS = ("projection", "concat")  # ganlib.apps.conditional
 SEMANTIC_CLASSIFIERS = ("lenet5", "evaluator")  # ganlib.apps.cyclegan.classifier_architecture
 
 
@@ -87,8 +88,8 @@ class GANConfig(RunConfig):
         object.__setattr__(self, "loss", LOSS_ALIASES.get(self.loss, self.loss))  # one name per loss in records
         if self.loss not in LOSS_NAMES:
             raise ValueError(f"unknown GAN loss {self.loss!r}; choose one of {LOSS_NAMES}")
-        if self.d_norm not in self.d_norms:
-            raise ValueError(f"d_norm must be one of {self.d_norms}, got {self.d_norm!r}")
+        if self.d_norm not in D_NORMS:
+            raise ValueError(f"d_norm must be one of {D_NORMS}, got {self.d_norm!r}")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {self.update!r}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
@@ -105,8 +106,6 @@ class GANConfig(RunConfig):
             raise ValueError(f"label_smoothing must be in [0, 0.5), e.g. 0.1; got {self.label_smoothing!r}")
         if self.gp_weight < 0 or self.r1 < 0:
             raise ValueError(f"penalty weights must be >= 0, got gp_weight={self.gp_weight!r}, r1={self.r1!r}")
-
-    d_norms: ClassVar[tuple] = D_NORMS  # what this family's discriminator offers
 
     @property
     def penalised(self) -> bool:
@@ -142,14 +141,21 @@ class ConditionalConfig(GANConfig):
     kind: ClassVar[str] = "conditional"
     loss: str = _setting("hinge", "GAN loss (ns = non-saturating)", choices=LOSS_NAMES + tuple(LOSS_ALIASES))
     classes: int = _setting(10, "number of classes the generator is told")
-    d_norm: str = _setting("spectral", "spectral normalisation of the projection discriminator's layers, or none",
-                           choices=("spectral", "none"))
-    d_norms: ClassVar[tuple] = ("spectral", "none")
+    conditioning: str = _setting("projection", "how the networks read the label: BigGAN-style (conditional batch "
+                                               "norm in G, a projection D) or concatenated to their inputs "
+                                               "(Mirza & Osindero 2014)", choices=CONDITIONINGS)
+    d_norm: str = _setting("spectral", "how D's layers are normalised (the projection D: spectral or none)",
+                           choices=D_NORMS)
 
     def __post_init__(self):
         super().__post_init__()
         if not isinstance(self.classes, int) or self.classes < 2:
             raise ValueError(f"classes must be an integer of at least 2, got {self.classes!r}")
+        if self.conditioning not in CONDITIONINGS:
+            raise ValueError(f"conditioning must be one of {CONDITIONINGS}, got {self.conditioning!r}")
+        if self.conditioning == "projection" and self.d_norm not in ("spectral", "none"):
+            raise ValueError(f"the projection discriminator takes d_norm 'spectral' or 'none', not {self.d_norm!r} "
+                             "(other normalisations: conditioning='concat')")
 
 
 @dataclass(frozen=True)

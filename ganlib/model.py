@@ -103,7 +103,7 @@ NORMALIZATIONS = ("batch", "layer", "spectral", "none")  # ganlib.config.D_NORMS
 
 
 def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator", outputs: int = 1,
-                       normalization: str = "batch") -> keras.Sequential:
+                       normalization: str = "batch", channels: int = 1) -> keras.Sequential:
     """D: images (N, 28, 28, 1) in [-1, 1] -> logits (N, 1); D(x) = sigmoid(logit).
 
     Three stride-2 convolutions, 28 -> 14 -> 7 -> 4 pixels, with width, 2*width and 4*width
@@ -121,7 +121,8 @@ def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator", 
     * ``"none"``: plain convolutions with biases.
 
     With ``outputs=K`` the last layer gives K numbers instead of one logit: the same
-    convolutions as an image encoder (f-AnoGAN's encoder is D's architecture this way).
+    convolutions as an image encoder (f-AnoGAN's encoder is D's architecture this way); with
+    ``channels=C`` it reads (N, 28, 28, C) (a conditional D reads the label as extra channels).
     :func:`discriminator_features` reads the features the last layer sees.
     """
     _check_width(width)
@@ -139,7 +140,7 @@ def make_discriminator(width: int = DEFAULT_WIDTH, name: str = "discriminator", 
     bias = normalization in ("spectral", "none")
     return keras.Sequential(
         [
-            keras.Input(IMAGE_SHAPE),
+            keras.Input(IMAGE_SHAPE[:2] + (channels,)),
             weighted(layers.Conv2D(width, 5, strides=2, padding="same")),
             layers.LeakyReLU(0.2),
             weighted(layers.Conv2D(2 * width, 5, strides=2, padding="same", use_bias=bias)),

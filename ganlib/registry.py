@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlib.apps import anogan, cyclegan
-from ganlib.apps.conditional import ConditionalGAN, make_conditional_generator
+from ganlib.apps.conditional import ConditionalGAN, make_networks
 from ganlib.classifiers import train_digit_network
 from ganlib.config import RunConfig, config_class, from_dict, infer_kind
 from ganlib.data import make_dataset
@@ -134,7 +134,7 @@ KINDS = {
     "infogan": ModelKind(lambda c, data, fresh: InfoGAN(config=c),
                          lambda c: make_generator(c.latent_dim, c.width, codes=c.codes)),
     "conditional": ModelKind(lambda c, data, fresh: ConditionalGAN(config=c),
-                             lambda c: make_conditional_generator(c.latent_dim, c.width, c.classes), labelled=True,
+                             lambda c: make_networks(c)[0], labelled=True,
                              batches=lambda c, data, first, steps: _gan_batches(c, data, first, True)),
     "cyclegan": ModelKind(_build_cyclegan, lambda c: cyclegan.make_translator(c.width, c.blocks),
                           batches=_cyclegan_batches, grid=_cyclegan_grid,

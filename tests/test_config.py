@@ -77,13 +77,16 @@ def test_cli_options_take_their_defaults_from_the_fields():
     assert "--codes" in dict(cli_options("infogan")) and "--codes" not in options
     assert options["--d-norm"]["default"] == "batch" and options["--d-norm"]["choices"] == config.D_NORMS
     d_norm = dict(cli_options("conditional"))["--d-norm"]
-    assert d_norm["default"] == "spectral" and d_norm["choices"] == ("spectral", "none")
+    assert d_norm["default"] == "spectral" and d_norm["choices"] == config.D_NORMS
 
 
 def test_d_norm_is_checked_per_family_and_old_conditional_records_still_load():
     with pytest.raises(ValueError, match="d_norm must be one of"):
         config.GANConfig(d_norm="group")
-    with pytest.raises(ValueError, match="d_norm must be one of"):
+    with pytest.raises(ValueError, match="the projection discriminator takes d_norm 'spectral' or 'none'"):
         config.ConditionalConfig(d_norm="batch")  # the projection D has no batch-norm variant
+    assert config.ConditionalConfig(conditioning="concat", d_norm="batch").d_norm == "batch"
+    with pytest.raises(ValueError, match="conditioning must be one of"):
+        config.ConditionalConfig(conditioning="film")
     assert config.from_dict({"kind": "conditional", "spectral": False}).d_norm == "none"
     assert config.from_dict({"kind": "conditional", "spectral": True}).d_norm == "spectral"

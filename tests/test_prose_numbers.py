@@ -37,7 +37,10 @@ FIGURE = re.compile(
     r"|\d[\d,]*(?:\.\d+)?\s*(?:%|×(?!\s*\d)|(?<=\d)\s(?:s|ms)\b|seconds?\b|minutes?\b|min\b|hours?\b|images/s\b))"
 )
 HIDDEN = [
-    re.compile(r"```.*?```", re.S),             # fenced code and directives' bodies
+    re.compile(r"^(```+|~~~+)(?:\{(?:code|code-block|code-cell|math|glue[:\w]*)\}[^\n]*|[\w+-]*[ \t]*)\n.*?^\1",
+               re.S | re.M),                     # code blocks (and math, glue directives)
+    re.compile(r"^(?:```+|:::+)\{?[\w:-]*\}?.*$", re.M),  # a directive's opening line (its body is prose)
+    re.compile(r"^:[\w-]+:.*$", re.M),          # a directive's options
     re.compile(r"\$\$.*?\$\$", re.S),           # display math
     re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S),
     re.compile(r"\$[^$\n]+\$"),                 # inline math
@@ -119,6 +122,8 @@ def test_rule_finds_figures_and_spares_settings_math_code_and_glue():
             "the 1s and 7s.  $\\beta_1 = 0.5$, `lr=2e-4`, {glue:text}`fid:.2f`, {cite}`lucic2018`, "
             "[v2.4](https://example.org/0.5).")
     assert figures(text) == ["33.2", "46 s", "4×", "98%"]
+    fenced = "```python\nx = 0.5\n```\n```{admonition} What to expect\n:class: tip\nFID near 3.5\n```\n"
+    assert figures(fenced) == ["3.5"]  # code is hidden, an admonition's body is prose
 
 
 def test_a_bound_an_assert_checks_may_be_typed():

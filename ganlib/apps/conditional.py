@@ -32,7 +32,7 @@ from ganlib.errors import DataError
 from ganlib.latent import truncated_normal
 from ganlib.config import ConditionalConfig, build_config
 from ganlib.gan import GAN
-from ganlib.model import batch_normalization
+from ganlib.model import batch_normalization, make_discriminator, make_generator
 from ganlib.sampling import SAMPLE_BATCH
 
 CLASSES = ConditionalConfig.classes
@@ -145,6 +145,59 @@ def make_projection_discriminator(width: int = DEFAULT_WIDTH, classes: int = CLA
     return keras.Model([x_in, y], logit, name=name)
 
 
+class OneHotLabel(layers.Layer):
+    """Labels (N,) int -> one-hot rows (N, classes), or with ``image_shape=(H, W)`` one-hot *maps*
+    (N, H, W, classes): every pixel of channel k is 1 for label k.  How a concatenating cGAN hands
+    the label to its networks."""
+
+    def __init__(self, classes: int, image_shape: tuple | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.classes, self.image_shape = classes, tuple(image_shape) if image_shape else None
+
+    def call(self, y):
+        rows = ops.one_hot(ops.cast(ops.reshape(y, (-1,)), "int32"), self.classes)
+        if self.image_shape is None:
+            return rows
+        return ops.tile(rows[:, None, None, :], (1, *self.image_shape, 1))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *(self.image_shape or ()), self.classes)
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes, "image_shape": self.image_shape}
+
+
+def make_concat_generator(latent_dim: int = LATENT_DIM, width: int = DEFAULT_WIDTH, classes: int = CLASSES,
+                          name: str = "concat_generator") -> keras.Model:
+    """G: ``[z, y]`` -> images, the label concatenated to the noise (Mirza & Osindero 2014):
+    :func:`ganlib.model.make_generator` reading ``[z, one_hot(y)]``, latent_dim + classes numbers."""
+    z = keras.Input((latent_dim,), name="z")
+    y = keras.Input((), dtype="int32", name="label")
+    body = make_generator(latent_dim + classes, width, name="body")
+    return keras.Model([z, y], body(layers.Concatenate()([z, OneHotLabel(classes)(y)])), name=name)
+
+
+def make_concat_discriminator(width: int = DEFAULT_WIDTH, classes: int = CLASSES, normalization: str = "batch",
+                              name: str = "concat_discriminator") -> keras.Model:
+    """D: ``[images, y]`` -> logits, the label concatenated to the image as ``classes`` constant
+    channels (one-hot maps): :func:`ganlib.model.make_discriminator` reading 1 + classes channels."""
+    x = keras.Input(IMAGE_SHAPE, name="image")
+    y = keras.Input((), dtype="int32", name="label")
+    body = make_discriminator(width, name="body", normalization=normalization, channels=1 + classes)
+    return keras.Model([x, y], body(layers.Concatenate()([x, OneHotLabel(classes, IMAGE_SHAPE[:2])(y)])), name=name)
+
+
+def make_networks(config: ConditionalConfig) -> tuple[keras.Model, keras.Model]:
+    """(G, D) of a conditional config: BigGAN-style (conditional batch norm, projection D) or
+    concatenating (``conditioning="concat"``)."""
+    c = config
+    if c.conditioning == "concat":
+        return (make_concat_generator(c.latent_dim, c.width, c.classes),
+                make_concat_discriminator(c.width, c.classes, c.d_norm))
+    return (make_conditional_generator(c.latent_dim, c.width, c.classes),
+            make_projection_discriminator(c.width, c.classes, c.d_norm == "spectral"))
+
+
 class ConditionalGAN(GAN):
     """A class-conditional GAN: G(z, y), D(x, y), trained on ``(images, labels)`` batches.
 
@@ -159,10 +212,10 @@ class ConditionalGAN(GAN):
 
     def __init__(self, generator=None, discriminator=None, *, config=None, name=None, **settings):
         c = build_config(self.config_class, config, settings)
-        generator = generator if generator is not None else make_conditional_generator(c.latent_dim, c.width,
-                                                                                       c.classes)
-        discriminator = (discriminator if discriminator is not None
-                         else make_projection_discriminator(c.width, c.classes, c.d_norm == "spectral"))
+        if generator is None or discriminator is None:
+            default_generator, default_discriminator = make_networks(c)
+            generator = generator if generator is not None else default_generator
+            discriminator = discriminator if discriminator is not None else default_discriminator
         super().__init__(generator, discriminator, config=c, name=name)
 
     def sample_latent(self, batch_size, stream: int):

@@ -197,3 +197,18 @@ def test_class_samples_come_in_blocks_of_each_class():
     assert images.shape == (12, 28, 28) and images.dtype == np.uint8
     np.testing.assert_array_equal(labels, [0] * 4 + [1] * 4 + [2] * 4)
     np.testing.assert_array_equal(images, sample(g, labels, truncated_noise(12, 8, 5, 1.5)))
+
+
+def test_concatenating_cgan_reads_the_label_as_inputs_and_trains():
+    from ganlib.apps.conditional import OneHotLabel, make_networks
+    from ganlib.config import ConditionalConfig
+
+    maps = OneHotLabel(3, (2, 2))(np.array([2, 0]))
+    assert maps.shape == (2, 2, 2, 3) and np.all(np.asarray(maps)[0, ..., 2] == 1) and np.all(np.asarray(maps)[1, ..., 0] == 1)
+    c = ConditionalConfig(conditioning="concat", d_norm="batch", loss="ns", width=8)
+    generator, discriminator = make_networks(c)
+    z = keras.ops.convert_to_tensor(np.random.default_rng(0).normal(size=(4, c.latent_dim)), "float32")
+    y = keras.ops.convert_to_tensor(np.array([0, 1, 2, 3]), "int32")
+    assert generator([z, y]).shape == (4, 28, 28, 1) and discriminator([generator([z, y]), y]).shape == (4, 1)
+    assert not np.allclose(generator([z, y]), generator([z, keras.ops.flip(y, 0)]))  # the label changes the image
+    assert discriminator.get_layer("body").input.shape[-1] == 11
