@@ -66,8 +66,15 @@ def train_critic(real, fake, constraint: str = "gp", steps: int = 500, *, clip: 
       eps ~ U(0, 1), with Adam (1e-4, beta_1 = 0, beta_2 = 0.9) as in WGAN-GP;
     * ``"none"``: no constraint (the estimate then grows without bound).
 
-    Returns the critic, ``estimates`` (E_real[f] - E_fake[f] on all samples, every 10 steps) and the
-    final ``gradient_norms`` |grad f| at the samples and between them.
+    Returns the critic, ``estimates`` (E_real[f] - E_fake[f] on all samples, every 10 steps), the
+    final ``estimate``, ``gradient_norms`` |grad f| at the samples and between them, and the
+    ``weights``; ``steps=0`` returns the untrained critic's.
+
+    What to expect (the Wasserstein chapter measures it): the penalty is soft, so the GP critic does
+    not settle at W but where the penalty's pull balances the gap's, near slope 1 + W / (2 gp_weight):
+    its estimate tends to about W (1 + W / (2 gp_weight)).  In one dimension (|f'| - 1)^2 has a second
+    well at the wrong sign, and a critic that starts there can stay there; the clipped critic is the
+    right function at a tiny scale (its slope is at most c (hidden c)^depth).
     """
     if constraint not in CONSTRAINTS:
         raise ValueError(f"constraint must be one of {CONSTRAINTS}, got {constraint!r}")
