@@ -58,10 +58,16 @@ def as_model_input(images) -> np.ndarray:
     return to_model_range(images)
 
 
+@functools.lru_cache(maxsize=4)
+def feature_head(model: keras.Model) -> keras.Model:
+    """``model`` with two outputs, its penultimate features and its logits; built once per model, so
+    repeated scoring reuses one traced ``predict``."""
+    return keras.Model(model.inputs, [model.get_layer(FEATURE_LAYER).output, model.outputs[0]])
+
+
 def features_and_probabilities(images, model=None, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate features (N, 128) and softmax class probabilities (N, 10) of uint8 digits."""
-    model = model or load_evaluator()
-    head = keras.Model(model.inputs, [model.get_layer(FEATURE_LAYER).output, model.outputs[0]])
+    head = feature_head(model or load_evaluator())
     features, logits = head.predict(as_model_input(images), batch_size=batch_size, verbose=0)
     logits = logits.astype(np.float64)
     probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -94,7 +94,6 @@ class InfoGAN(GAN):
         return g_loss + self.info_loss(z, features), {"g_loss": g_loss}
 
 
-__all__ = ["InfoGAN", "CONTINUOUS_WEIGHT"]
 
 
 def information_lower_bound(code_probabilities, codes) -> float:
@@ -104,7 +103,9 @@ def information_lower_bound(code_probabilities, codes) -> float:
 
     from ``code_probabilities`` Q(. | x_i) (N, K) and the codes c_i (N,) the images were made with.
     Any Q gives a lower bound (the gap is E[KL(p(c|x) || Q(c|x))]); a Q that always names the right
-    code gives the ceiling log K, a Q that guesses uniformly gives 0."""
+    code gives the ceiling log K, a Q that guesses uniformly gives 0.  Q is clipped at 1e-12 before
+    the log, so a Q that gives the true code probability 0 counts as -27.6 nats, not minus infinity:
+    the result stays a bound to within N * 1e-12 nats."""
     q = np.asarray(code_probabilities, np.float64)
     codes = np.asarray(codes)
     if q.ndim != 2 or codes.shape != (len(q),):
@@ -138,3 +139,6 @@ def evaluator_code_probabilities(generator, z, categories: int) -> tuple[np.ndar
     _, digit_of_code = linear_sum_assignment(-counts)  # the code -> digit matching with most agreement
     q = probabilities[:, digit_of_code]
     return q / q.sum(axis=1, keepdims=True), codes
+
+
+__all__ = ["InfoGAN", "CONTINUOUS_WEIGHT", "information_lower_bound", "evaluator_code_probabilities"]
