@@ -315,7 +315,8 @@ def _model_images(images) -> np.ndarray:
 
 @dataclass
 class AnoGANModels:
-    """The three networks that score images for one held-out digit."""
+    """The networks that score images for one held-out digit: G, D's features f, the encoder E and
+    D's last layer (the critic reading f)."""
 
     digit: int
     generator: keras.Model
@@ -366,7 +367,7 @@ def build_models(digit: int, latent_dim: int, width: int) -> AnoGANModels:
 
 
 def pack_weights(models: AnoGANModels) -> dict[str, np.ndarray]:
-    """Every weight of the three networks as float16 arrays named ``DIGIT/NETWORK/INDEX``."""
+    """Every weight of the networks of :data:`MODEL_NAMES` as float16 arrays named ``DIGIT/NETWORK/INDEX``."""
     return {f"{models.digit}/{name}/{i:02d}": np.asarray(w, np.float16)
             for name in MODEL_NAMES for i, w in enumerate(getattr(models, name).get_weights())}
 

@@ -128,7 +128,8 @@ def make_projection_discriminator(width: int = DEFAULT_WIDTH, classes: int = CLA
     """D: ``[images (N, 28, 28, 1), y (N,) int]`` -> logits (N, 1) = psi(phi(x)) + <E[y], phi(x)>.
 
     phi: three stride-2 convolutions (width, 2*width, 4*width channels) with LeakyReLU(0.2),
-    then global sum pooling (as in the projection discriminator); psi: a dense layer to one
+    then flattened (the projection discriminator of Miyato & Koyama pools globally; on a 4x4
+    map flattening keeps where each feature is); psi: a dense layer to one
     number.  With ``spectral`` every convolution and psi are spectrally normalised.
     """
     def sn(layer):
