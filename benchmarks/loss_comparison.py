@@ -153,7 +153,7 @@ def record(args) -> None:
     if not runs:
         raise SystemExit(f"no scored runs in {args.out}")
     epochs = max(len(run["scores"]) for run in runs)
-    finished = [run for run in runs if len(run["scores"]) == epochs or run["diverged"]]
+    finished = [run for run in runs if len(run["scores"]) == epochs or run["diverged"]]  # runs still training wait
     table = summarise(finished)
     costs = json.loads(args.cost.read_text())["variants"]
     for row in table:
@@ -161,7 +161,7 @@ def record(args) -> None:
     out = {"what": __doc__.splitlines()[0], "command": args.trained_by,
            "variants": {name: {"settings": settings, "about": about} for name, (settings, about) in VARIANTS.items()},
            "costs": costs, "epochs": epochs, "machine": f"{platform.machine()}, TensorFlow {tf.__version__}",
-           "table": table, "runs": runs}
+           "table": table, "runs": finished}
     args.json.write_text(json.dumps(out, indent=1) + "\n")
     print(f"{'variant':16} seeds  FID mean (sd)   best  worst   CS mean (sd)   step cost")
     for row in table:
