@@ -8,7 +8,7 @@ page in ``_toc.yml``:
   **figure**: a decimal number (``0.894``, ``33.2``), or a number with a unit of measure
   (``%``, ``s``, ``ms``, ``seconds``, ``minutes``, ``hours``, ``images/s``, a speed-up ``4×``).
 * A measured figure is pasted from the cell that computed it: ``{glue:text}`key:.3f``` (MyST-NB
-  glue; ``{glue:text}`page::key``` from another chapter).
+  glue; ``{glue:text}`page.ipynb::key:.3f``` from another chapter: the file name, and a format).
 * A figure may be typed only as a **checked bound**: the same number is a literal of an ``assert``
   in one of the page's code cells (``assert 2 <= fid <= 4``), so the page fails to build when the
   output leaves the range the text states.
@@ -152,7 +152,8 @@ def test_every_pasted_glue_key_is_glued(page):
         for reference in GLUE_ROLE.findall(text) + GLUE_DIRECTIVE.findall(text):
             if "::" in reference:
                 doc, key = reference.split("::", 1)
-                other = ROOT / "book" / f"{doc}.ipynb"
+                other = ROOT / "book" / f"{doc.removesuffix('.ipynb')}.ipynb"
+                assert doc.endswith(".ipynb"), f"{page.name}: write {doc}.ipynb::{key} (Sphinx finds a page by its file)"
                 glued = {k for t in cells(other)[1] for k in GLUED.findall(t)} if other.exists() else set()
             else:
                 key, glued = reference, own
