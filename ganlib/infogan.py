@@ -122,18 +122,11 @@ def evaluator_code_probabilities(generator, z, categories: int) -> tuple[np.ndar
     whatever the Q head learnt."""
     from scipy.optimize import linear_sum_assignment
 
-    from ganlib.evaluator import features_and_probabilities
-    from ganlib.latent import category_values
-    from ganlib.sampling import sample
+    from ganlib.latent import category_probabilities
 
-    z = np.asarray(z, np.float32)
-    probabilities, codes = [], []
-    for k, value in enumerate(category_values(categories)):
-        coded = z.copy()
-        coded[:, 0] = value
-        probabilities.append(features_and_probabilities(sample(generator, coded))[1])
-        codes.append(np.full(len(z), k))
-    probabilities, codes = np.concatenate(probabilities), np.concatenate(codes)
+    per_category = category_probabilities(generator, z, categories)  # (K, N, 10)
+    probabilities = per_category.reshape(-1, per_category.shape[-1])
+    codes = np.repeat(np.arange(categories), per_category.shape[1])
     counts = np.zeros((categories, probabilities.shape[1]))
     np.add.at(counts, (codes, probabilities.argmax(axis=1)), 1)
     _, digit_of_code = linear_sum_assignment(-counts)  # the code -> digit matching with most agreement

@@ -269,14 +269,12 @@ def walk_effects(generator, z, coordinates, low: float = -2.5, high: float = 2.5
     return {"coordinate": np.array(coordinates), "ink": np.array(ink), "slant": np.array(slant)}
 
 
-def category_digits(generator, z, categories: int | None = None) -> np.ndarray:
-    """Which digit each InfoGAN category draws: a (K, 10) table of digit shares (rows sum to 1).
+def category_probabilities(generator, z, categories: int | None = None) -> np.ndarray:
+    """The evaluator's digit probabilities for every category of an InfoGAN: a (K, N, 10) array.
 
-    Row k: the noise vectors ``z`` (N, d) with their categorical code set to k
+    Slice k: the noise vectors ``z`` (N, d) with their categorical code set to k
     (:func:`category_values`), drawn by ``generator`` and classified by the evaluator
-    (:func:`ganlib.evaluator.features_and_probabilities`, its most probable digit).  A code
-    that has taken the digit class has one share near 1 in each row.
-    """
+    (:func:`ganlib.evaluator.features_and_probabilities`)."""
     from ganlib.evaluator import features_and_probabilities
     from ganlib.sampling import sample
 
@@ -284,10 +282,20 @@ def category_digits(generator, z, categories: int | None = None) -> np.ndarray:
     if not categories:
         raise ValueError("this generator has no categorical code (train it with codes=K)")
     z = np.asarray(z, dtype=np.float32)
-    table = np.zeros((categories, 10))
-    for k, value in enumerate(category_values(categories)):
+    slices = []
+    for value in category_values(categories):
         coded = z.copy()
         coded[:, 0] = value
-        _, probabilities = features_and_probabilities(sample(generator, coded))
-        table[k] = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(coded)
-    return table
+        slices.append(features_and_probabilities(sample(generator, coded))[1])
+    return np.stack(slices)
+
+
+def category_digits(generator, z, categories: int | None = None) -> np.ndarray:
+    """Which digit each InfoGAN category draws: a (K, 10) table of digit shares (rows sum to 1).
+
+    Row k: the share of the noise vectors ``z`` (N, d), drawn with their categorical code set to k,
+    that the evaluator reads as each digit (its most probable one; :func:`category_probabilities`).
+    A code that has taken the digit class has one share near 1 in each row.
+    """
+    probabilities = category_probabilities(generator, z, categories)
+    return np.stack([np.bincount(p.argmax(axis=1), minlength=10) / len(p) for p in probabilities])
