@@ -98,7 +98,9 @@ def test_bad_arguments_exit_with_usage(argv, capsys):
 
 
 @pytest.mark.parametrize("model, extra", [("infogan", ["--codes", "10", "--continuous", "2"]),
-                                          ("conditional", []), ("dcgan", ["--loss", "wgan-gp", "--n-critic", "2"]),
+                                          ("conditional", []),
+                                          ("conditional", ["--conditioning", "concat", "--d-norm", "batch", "--loss", "ns"]),
+                                          ("dcgan", ["--loss", "wgan-gp", "--n-critic", "2"]),
                                           ("cyclegan", ["--blocks", "1", "--critic-width", "4", "--batch-size", "8",
                                                         "--steps-per-epoch", "3", "--semantic-weight", "0"]),
                                           ("anogan-encoder", ["--gan-run", "{run}"])])

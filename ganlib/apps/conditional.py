@@ -291,15 +291,17 @@ def generate(generator, label: int | None, n: int, seed: int = 0, truncation: fl
 
 
 def is_conditional(generator) -> bool:
-    """True if ``generator`` reads a class label (it has :class:`ConditionalBatchNorm` layers)."""
-    return any(isinstance(layer, ConditionalBatchNorm) for layer in generator.layers)
+    """True if ``generator`` reads a class label: BigGAN-style (it has :class:`ConditionalBatchNorm`
+    layers) or concatenating (it has a :class:`OneHotLabel` layer)."""
+    return any(isinstance(layer, (ConditionalBatchNorm, OneHotLabel)) for layer in generator.layers)
 
 
 def _classes(generator) -> int:
     for layer in generator.layers:
-        if isinstance(layer, ConditionalBatchNorm):
+        if isinstance(layer, (ConditionalBatchNorm, OneHotLabel)):
             return layer.classes
-    raise ValueError("not a conditional generator (no ConditionalBatchNorm layer); see make_conditional_generator")
+    raise ValueError("not a conditional generator (no ConditionalBatchNorm or OneHotLabel layer); see "
+                     "make_conditional_generator and make_concat_generator")
 
 
 def class_samples(generator, n_per_class: int, seed: int = 0,
