@@ -101,20 +101,27 @@ class StepHistory(keras.callbacks.Callback):
 class EpochLog(keras.callbacks.Callback):
     """Append one JSON line per epoch to ``history.jsonl``: epoch, wall seconds, metric means.
 
-    ``seconds`` is the epoch's training time (checkpointing excluded); a resumed run appends
-    to the same file, so the sum of ``seconds`` is the run's total training time.
+    ``seconds`` is the epoch's training time (checkpointing and ``measure`` excluded); a resumed
+    run appends to the same file, so the sum of ``seconds`` is the run's total training time.
+    ``measure(model)``, if given, returns a dict of scores taken after each epoch (for example how
+    often a conditional generator draws the requested class); they join the line and the epoch's
+    logs.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, measure=None):
         super().__init__()
         self.path = Path(path)
+        self.measure = measure
         self._start = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        line = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._start, 2),
+        seconds = round(time.perf_counter() - self._start, 2)
+        if self.measure is not None and logs is not None:
+            logs.update(self.measure(self.model))
+        line = {"epoch": epoch + 1, "seconds": seconds,
                 **{name: float(value) for name, value in (logs or {}).items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as log:

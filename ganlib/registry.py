@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlib.apps import anogan, cyclegan
-from ganlib.apps.conditional import ConditionalGAN, make_networks
+from ganlib.apps.conditional import ConditionalGAN, label_accuracy, make_networks
 from ganlib.classifiers import train_digit_network
 from ganlib.config import RunConfig, config_class, from_dict, infer_kind
 from ganlib.data import make_dataset
@@ -66,6 +66,7 @@ class ModelKind:
     steps: Callable = lambda config, data: len(data.images) // config.batch_size
     grid: Callable = lambda model, data, seed: model.generate(GRID, seed=seed)
     export: Callable = _export_sampler
+    measure: Callable | None = None  # model -> {score: value}, logged after every epoch (EpochLog)
 
 
 def _build_dcgan(config, data, fresh) -> GAN:
@@ -135,7 +136,8 @@ KINDS = {
                          lambda c: make_generator(c.latent_dim, c.width, codes=c.codes)),
     "conditional": ModelKind(lambda c, data, fresh: ConditionalGAN(config=c),
                              lambda c: make_networks(c)[0], labelled=True,
-                             batches=lambda c, data, first, steps: _gan_batches(c, data, first, True)),
+                             batches=lambda c, data, first, steps: _gan_batches(c, data, first, True),
+                             measure=lambda model: {"label_accuracy": label_accuracy(model.sampler)}),
     "cyclegan": ModelKind(_build_cyclegan, lambda c: cyclegan.make_translator(c.width, c.blocks),
                           batches=_cyclegan_batches, grid=_cyclegan_grid,
                           steps=lambda c, data: min(len(data.images), len(_uci_domain(data)[0])) // c.batch_size,

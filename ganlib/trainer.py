@@ -98,7 +98,7 @@ class Trainer:
                                       "resume with the run's own settings or start a new --out")
             self.epoch = load_checkpoint(self.gan, self.out_dir)
         self.nan_guard = StopOnNaN()
-        self.callbacks = [self.nan_guard, EpochLog(self.out_dir / HISTORY_FILE),
+        self.callbacks = [self.nan_guard, EpochLog(self.out_dir / HISTORY_FILE, self.kind.measure),
                           SampleGrid(self.out_dir, seed=self.config.seed, gif=gif,
                                      draw=lambda model: self.kind.grid(model, self.data, self.config.seed)),
                           *callbacks]

@@ -115,6 +115,8 @@ def test_every_family_trains_from_the_command_line_and_resumes_exactly(model, ex
     assert main(["train", "--epochs", "2", "--limit", "256", "--out", str(tmp_path / "cut"), "--resume"]) == 0  # its own settings
     for run in ("straight", "cut"):
         assert [line["epoch"] for line in read_history(tmp_path / run)] == [1, 2]
+        if model == "conditional":  # a conditional run scores its labels after every epoch
+            assert all(0 <= line["label_accuracy"] <= 1 for line in read_history(tmp_path / run))
 
     def weights(run):
         exported = {"cyclegan": "cyclegan-mnist_to_uci.weights.h5",

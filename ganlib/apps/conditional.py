@@ -290,18 +290,27 @@ def generate(generator, label: int | None, n: int, seed: int = 0, truncation: fl
     return sample(generator, labels.astype(np.int32), z, batch_size)
 
 
+def _label_layers(model):
+    """The layers through which ``model`` reads a label, in nested models too."""
+    for layer in model.layers:
+        if isinstance(layer, (ConditionalBatchNorm, OneHotLabel)):
+            yield layer
+        elif hasattr(layer, "layers"):
+            yield from _label_layers(layer)
+
+
 def is_conditional(generator) -> bool:
     """True if ``generator`` reads a class label: BigGAN-style (it has :class:`ConditionalBatchNorm`
     layers) or concatenating (it has a :class:`OneHotLabel` layer)."""
-    return any(isinstance(layer, (ConditionalBatchNorm, OneHotLabel)) for layer in generator.layers)
+    return next(_label_layers(generator), None) is not None
 
 
 def _classes(generator) -> int:
-    for layer in generator.layers:
-        if isinstance(layer, (ConditionalBatchNorm, OneHotLabel)):
-            return layer.classes
-    raise ValueError("not a conditional generator (no ConditionalBatchNorm or OneHotLabel layer); see "
-                     "make_conditional_generator and make_concat_generator")
+    layer = next(_label_layers(generator), None)
+    if layer is None:
+        raise ValueError("not a conditional generator (no ConditionalBatchNorm or OneHotLabel layer); see "
+                         "make_conditional_generator and make_concat_generator")
+    return layer.classes
 
 
 def class_samples(generator, n_per_class: int, seed: int = 0,
@@ -313,6 +322,18 @@ def class_samples(generator, n_per_class: int, seed: int = 0,
     labels = np.repeat(np.arange(_classes(generator), dtype=np.int32), n_per_class)
     z = truncated_noise(len(labels), generator.input_shape[0][-1], seed, truncation)
     return sample(generator, labels, z), labels
+
+
+def label_accuracy(generator, n_per_class: int = 100, seed: int = 123) -> float:
+    """The share of ``n_per_class`` samples of every class that the shipped evaluator reads as the
+    requested class: :func:`class_samples` (noise from ``seed``; 123 is no seed the book's
+    measurements use) classified by :func:`ganlib.evaluator.features_and_probabilities`.  The
+    score a conditional training run logs after every epoch."""
+    from ganlib.evaluator import features_and_probabilities
+
+    images, labels = class_samples(generator, n_per_class, seed=seed)
+    _, probabilities = features_and_probabilities(images)
+    return float(np.mean(probabilities.argmax(1) == labels))
 
 
 def class_report(images, labels, reference_images, reference_labels) -> dict:
@@ -351,5 +372,6 @@ def class_report(images, labels, reference_images, reference_labels) -> dict:
 
 
 __all__ = ["ConditionalBatchNorm", "Projection", "make_conditional_generator", "make_projection_discriminator",
-           "ConditionalGAN", "truncated_noise", "sample", "generate", "class_samples", "class_report",
+           "OneHotLabel", "make_concat_generator", "make_concat_discriminator", "make_networks",
+           "ConditionalGAN", "label_accuracy", "truncated_noise", "sample", "generate", "class_samples", "class_report",
            "is_conditional", "DEFAULT_BATCH_SIZE", "DEFAULT_EMA_DECAY"]

@@ -212,3 +212,17 @@ def test_concatenating_cgan_reads_the_label_as_inputs_and_trains():
     assert generator([z, y]).shape == (4, 28, 28, 1) and discriminator([generator([z, y]), y]).shape == (4, 1)
     assert not np.allclose(generator([z, y]), generator([z, keras.ops.flip(y, 0)]))  # the label changes the image
     assert discriminator.get_layer("body").input.shape[-1] == 11
+
+
+def test_label_accuracy_sees_whether_the_label_is_obeyed():
+    import keras
+
+    from ganlib import pretrained
+    from ganlib.apps.conditional import label_accuracy
+
+    shipped = pretrained.load("cgan-mnist")
+    z = keras.Input((shipped.input_shape[0][-1],))
+    y = keras.Input((), dtype="int32")
+    shifted = keras.Model([z, y], shipped([z, (y + 1) % 10]))  # draws digit k + 1 when asked for k
+    assert label_accuracy(shipped, n_per_class=30) > 0.9
+    assert label_accuracy(shifted, n_per_class=30) < 0.1
