@@ -3,6 +3,12 @@
     PYTHONPATH=. python benchmarks/conditional_quality.py (--model cgan-mnist | --run DIR [--epoch E])
         [--data MNIST.npz] [--n-per-class 1000] [--seed 0] [--thresholds none,2,1.5,1,0.75,0.5]
 
+Per epoch of a run kept with ``--keep 0``: the label accuracy a conditional run logs after each
+epoch (:func:`ganlib.apps.conditional.label_accuracy`, 1,000 samples, noise seed 123), for runs
+trained before it was logged, with the epoch's losses from ``history.jsonl``:
+
+    PYTHONPATH=. python benchmarks/conditional_quality.py --run DIR --by-epoch
+
 Rerun the reported tables for the shipped model (epoch 10 of the run in ``benchmarks/README.md``
 section 7, which gives its training command):
 
@@ -45,6 +51,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=None,
                         help="full MNIST in Keras layout (mnist.npz); default: $GANLIB_MNIST, then as "
                              "ganlib.data.load_mnist()")
+    parser.add_argument("--by-epoch", action="store_true",
+                        help="with --run: the label accuracy of every kept epoch, one JSON line each")
     parser.add_argument("--n-per-class", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--thresholds", type=thresholds, default=thresholds("none,2,1.5,1,0.75,0.5"))
@@ -61,9 +69,11 @@ from ganlib.quiet import import_tensorflow_quietly
 import_tensorflow_quietly()
 
 from ganlib import pretrained  # noqa: E402
-from ganlib.apps.conditional import class_report, class_samples  # noqa: E402
+from ganlib.apps.conditional import class_report, class_samples, label_accuracy  # noqa: E402
 from ganlib.data import load_mnist  # noqa: E402
+from ganlib.errors import CheckpointError  # noqa: E402
 from ganlib.registry import restore_run  # noqa: E402
+from ganlib.runs import read_history  # noqa: E402
 
 
 def rounded(report: dict) -> dict:
@@ -78,8 +88,24 @@ def real_subset(images, labels, n_per_class: int):
     return images[keep], labels[keep]
 
 
+def by_epoch(run: Path) -> None:
+    """One JSON line per kept epoch of ``run``: its label accuracy and its history line."""
+    for line in read_history(run):
+        try:
+            gan, epoch = restore_run(run, line["epoch"])
+        except CheckpointError as error:  # an epoch that was not kept
+            print(json.dumps({"epoch": line["epoch"], "skipped": str(error)}), flush=True)
+            continue
+        losses = {key: round(value, 4) for key, value in line.items() if key not in ("epoch", "label_accuracy")}
+        print(json.dumps({"epoch": epoch, "label_accuracy": label_accuracy(gan.sampler), **losses}), flush=True)
+
+
 def main(args: argparse.Namespace | None = None) -> None:
     args = args if args is not None else parse_args()
+    if args.by_epoch:
+        if not args.run:
+            raise SystemExit("--by-epoch needs --run DIR")
+        return by_epoch(args.run)
     if args.model:
         generator, name = pretrained.load(args.model), args.model
     else:

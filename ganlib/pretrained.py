@@ -16,6 +16,9 @@ PRETRAINED: dict[str, str] = {
     # The class-conditional generator of ganlib.apps.conditional (BigGAN-style: conditional batch
     # norm, projection D, hinge), epoch 10 of 20 on the full MNIST; sample it with --label K.
     "cgan-mnist": "cgan-mnist.weights.h5",
+    # The conditional GAN of Mirza & Osindero: the label concatenated to G's noise and to D's image
+    # (non-saturating loss, batch norm in D), epoch 10 of 10 on the full MNIST; --label K as above.
+    "cgan-concat-mnist": "cgan-concat-mnist.weights.h5",
 }
 
 

@@ -42,7 +42,7 @@ def test_dcgan_mnist_is_shipped_with_its_provenance():
         assert key in record, key
     assert record["command"].startswith("ganlib train")
     shipped = sum((assets.ASSET_DIR / name).stat().st_size for name in assets.manifest())
-    # The package ships four models and the data subset: 29.2 MB with cgan-mnist and the ten AnoGAN
+    # The package ships five models and the data subset: 33.9 MB with the two conditional ones and the ten AnoGAN
     # models (width 32, float16, 14.7 MB); the budget keeps a pip install quick (TensorFlow alone is
     # ten times larger).
     assert shipped < 35e6, f"shipped assets take {shipped / 1e6:.1f} MB; the budget is 35 MB"
@@ -89,12 +89,13 @@ def test_samples_are_deterministic_digits():
 CGAN_ACCURACY_BOUND, CGAN_CLASS_BOUND = 0.97, 0.90
 
 
-def test_cgan_mnist_draws_the_requested_digits(mnist):
+@pytest.mark.parametrize("model", ["cgan-mnist", "cgan-concat-mnist"])
+def test_conditional_models_draw_the_requested_digits(model, mnist):
     from ganlib.apps.conditional import class_report, class_samples
 
-    record = json.loads(assets.path("cgan-mnist.json").read_text())
-    assert record["conditional"] and record["command"].startswith("python scripts/train_conditional.py")
-    images, labels = class_samples(pretrained.load("cgan-mnist"), 200, seed=2026)
+    record = json.loads(assets.path(f"{model}.json").read_text())
+    assert record.get("command_today", record["command"]).startswith("ganlib train --model conditional")
+    images, labels = class_samples(pretrained.load(model), 200, seed=2026)
     report = class_report(images, labels, *mnist.test)
     assert report["accuracy"] >= CGAN_ACCURACY_BOUND
     assert min(report["class_accuracy"]) >= CGAN_CLASS_BOUND, report["class_accuracy"]

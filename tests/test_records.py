@@ -103,3 +103,15 @@ def test_the_dcgan_mnist_record_belongs_to_the_shipped_model():
     assert config["sha256"] == shipped["sha256"]
     assert round(sum(line["seconds"] for line in history)) == shipped["train_seconds"]
     assert shipped["command"] in (RECORD / "README.md").read_text()
+
+
+@pytest.mark.parametrize("model, record", [("cgan-mnist", "cgan-mnist-training.json"),
+                                           ("cgan-concat-mnist", "cgan-concat-training.json")])
+def test_the_conditional_training_records_belong_to_the_shipped_models(model, record):
+    shipped = json.loads(assets.path(f"{model}.json").read_text())
+    training = json.loads((RECORD.parent / record).read_text())
+    epochs = training["epochs"]
+    assert training["model"] == model and [e["epoch"] for e in epochs] == list(range(1, len(epochs) + 1))
+    assert all(0 <= e["label_accuracy"] <= 1 for e in epochs)
+    # The shipped epoch is the one with the highest label accuracy (ties: the later).
+    assert max(epochs, key=lambda e: (e["label_accuracy"], e["epoch"]))["epoch"] == shipped["epochs"]
