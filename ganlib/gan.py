@@ -26,7 +26,7 @@ from ganlib.model import discriminator_features, make_discriminator, make_genera
 from ganlib.sampling import SAMPLE_BATCH, generate
 
 PENALTY_STREAM = 2  # folded into (seed, D step) for WGAN-GP's interpolation weights
-METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
+METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake", "d_gap")
 
 
 class GAN(keras.Model):
@@ -165,11 +165,14 @@ class GAN(keras.Model):
         return total
 
     def d_logs(self, d_loss, real_logits, fake_logits) -> dict:
-        """D's loss, mean D(x) and D(G(z)) as probabilities, and D's accuracy on each."""
+        """D's loss, mean D(x) and D(G(z)) as probabilities, D's accuracy on each, and the gap
+        ``d_gap = mean D_logit(x) - mean D_logit(G(z))``: for a WGAN critic, which outputs no
+        probability, its estimate of the Wasserstein distance (if it is 1-Lipschitz)."""
         return {"d_loss": d_loss,
                 "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits)),
                 "d_acc_real": ops.mean(ops.cast(real_logits > 0, "float32")),
-                "d_acc_fake": ops.mean(ops.cast(fake_logits <= 0, "float32"))}
+                "d_acc_fake": ops.mean(ops.cast(fake_logits <= 0, "float32")),
+                "d_gap": ops.mean(real_logits) - ops.mean(fake_logits)}
 
     def track(self, logs: dict) -> dict:
         """Add this step's numbers to the running means that ``fit()`` shows (averaged over the replicas

@@ -153,7 +153,7 @@ def run_playground(loss: str = "non-saturating", learning_rate: float = PLAYGROU
 
     Returns a dict: one float array of length ``steps`` per metric of
     :data:`ganlib.trainer.METRIC_NAMES` (``d_loss``, ``g_loss``, ``d_real`` = D(x),
-    ``d_fake`` = D(G(z)), ``d_acc_real``, ``d_acc_fake``), ``samples`` (uint8
+    ``d_fake`` = D(G(z)), ``d_acc_real``, ``d_acc_fake``, ``d_gap``), ``samples`` (uint8
     (n_samples, 28, 28) from the generator on :func:`ganlib.sampling.fixed_noise` of ``seed``),
     ``seconds`` (wall time of ``fit()``) and the settings.  Raises ValueError, naming the valid
     choices, for an unknown loss, a learning rate that is not positive, or ``steps <= 0``.

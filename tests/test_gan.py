@@ -163,3 +163,12 @@ def test_tricks_and_normalisations_train(few_images, settings):
     if "label_smoothing" in settings:
         with pytest.raises(ValueError, match="cross-entropy losses"):
             GAN(loss="hinge", label_smoothing=0.1)
+
+
+def test_d_logs_report_the_critic_gap_in_closed_form():
+    gan = GAN(width=4)
+    real, fake = np.array([[1.0], [3.0]], np.float32), np.array([[0.0], [-2.0]], np.float32)
+    logs = {name: float(value) for name, value in gan.d_logs(0.0, real, fake).items()}
+    assert logs["d_gap"] == pytest.approx(2.0 - (-1.0))  # mean real logit minus mean fake logit
+    assert logs["d_acc_real"] == 1.0 and logs["d_acc_fake"] == 1.0
+    assert logs["d_real"] == pytest.approx(np.mean(1 / (1 + np.exp(-real))))
