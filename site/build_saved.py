@@ -1,0 +1,50 @@
+"""Build the site from the outputs saved in the notebooks, without executing them (seconds, not minutes).
+
+    python site/build_saved.py OUT_DIR        # writes OUT_DIR/_build/html
+
+The README's main command (``jupyter-book build . -W``) re-executes every chapter, as a release
+must.  The tests only need the site's pages, scripts and widgets, which the saved outputs give:
+this builds with the same ``_config.yml`` except ``execute_notebooks: "off"``, with ``-W``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def saved_outputs_config(directory: Path) -> Path:
+    """``_config.yml`` with execution off and its relative paths made absolute, written to ``directory``."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"
+    config["bibtex_bibfiles"] = [str(ROOT / path) for path in config["bibtex_bibfiles"]]
+    extensions = config["sphinx"]["local_extensions"]
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in extensions.items()}
+    path = Path(directory) / "_config_saved_outputs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def build(out_dir) -> Path:
+    """Build the site into ``out_dir/_build/html`` from the saved outputs; return that directory.
+    Raises CalledProcessError (with the build's output) if the build fails or warns."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(ROOT), "--config", str(saved_outputs_config(out_dir)),
+               "--path-output", str(out_dir), "-W", "--quiet"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, command, result.stdout, result.stderr)
+    return out_dir / "_build" / "html"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    print(build(sys.argv[1]))

@@ -1,0 +1,94 @@
+"""Sphinx extension: the book's pages load every script, style and font from the site itself.
+
+Jupyter Book's defaults load MathJax, require.js and the ipywidgets HTML manager from CDNs, so a
+reader offline sees raw TeX and empty widgets.  This extension installs those packages from the
+npm registry at build time (``npm ci`` in ``site/``, pinned by ``site/package-lock.json``; run
+again only when the lock file changes), copies the files the pages use into
+``_static/vendor/``, and points MathJax and MyST-NB's widget scripts at the copies:
+
+* ``vendor/require.js``: require.js, which the widget manager needs;
+* ``vendor/html-manager/``: ``@jupyter-widgets/html-manager`` 1.x (the manager of ipywidgets 8)
+  and the fonts its bundle refers to;
+* ``vendor/mathjax/``: MathJax 3's ``tex-mml-chtml.js`` with the components it loads on demand
+  (TeX extensions, CHTML fonts, menu, accessibility).
+
+``site/check_offline.py`` then lists every request a built page makes to another host, and fails
+on any.  Enabled from ``_config.yml`` (``sphinx: local_extensions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+SITE = Path(__file__).resolve().parent
+MODULES = SITE / "node_modules"
+STAMP = MODULES / ".installed-from-lock"  # sha256 of the package-lock.json node_modules was installed from
+
+MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
+REQUIRE = "vendor/require.js"
+EMBED = "vendor/html-manager/embed-amd.js"
+FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
+MATHJAX_PARTS = ("tex-mml-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
+
+
+def lock_digest() -> str:
+    return hashlib.sha256((SITE / "package-lock.json").read_bytes()).hexdigest()
+
+
+def install_packages() -> None:
+    """``npm ci`` in ``site/`` unless node_modules already holds what the lock file pins."""
+    if STAMP.exists() and STAMP.read_text().strip() == lock_digest():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ExtensionError("the book's pages serve MathJax and the widget manager from the site itself, "
+                             "installed from the npm registry at build time, but `npm` is not on PATH: "
+                             "install Node.js and npm (Debian: apt install nodejs npm) and build again")
+    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                            cwd=SITE, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ExtensionError(f"`npm ci` in {SITE} failed (exit {result.returncode}):\n{result.stderr.strip()}")
+    STAMP.write_text(lock_digest() + "\n")
+
+
+def copy_vendor(destination: Path) -> None:
+    """Copy the files the pages load into ``destination`` (becomes ``_static/vendor``)."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    shutil.copy2(MODULES / "requirejs" / "require.js", destination / "require.js")
+    manager = MODULES / "@jupyter-widgets" / "html-manager" / "dist"
+    (destination / "html-manager").mkdir()
+    for file in [manager / "embed-amd.js", *(f for f in manager.iterdir() if f.suffix in FONT_SUFFIXES)]:
+        shutil.copy2(file, destination / "html-manager" / file.name)
+    mathjax = MODULES / "mathjax" / "es5"
+    for part in MATHJAX_PARTS:
+        source, target = mathjax / part, destination / "mathjax" / part
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.map"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def stage(app: Sphinx, config) -> None:
+    """At config-inited: install, stage the vendor files, and point the pages at them."""
+    install_packages()
+    staging = Path(app.outdir).parent / ".offline-static"
+    copy_vendor(staging / "vendor")
+    config.html_static_path = [*config.html_static_path, str(staging)]
+    config.mathjax_path = MATHJAX
+    # MyST-NB adds these to pages with widgets; relative paths are served from _static.  No CDN
+    # attribute: the manager's built-in widgets (all the book uses) need no further download.
+    config.nb_ipywidgets_js = {REQUIRE: {}, EMBED: {}}
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", stage, priority=900)  # after MyST-NB and Jupyter Book set their defaults
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
