@@ -6,7 +6,8 @@ npm registry at build time (``npm ci`` in ``site/``, pinned by ``site/package-lo
 again only when the lock file changes), copies the files the pages use into
 ``_static/vendor/``, and points MathJax and MyST-NB's widget scripts at the copies:
 
-* ``vendor/require.js``: require.js, which the widget manager needs;
+* ``vendor/require.js``: require.js, which the widget manager needs, and ``vendor/widget-paths.js``
+  (from ``site/``), which tells it where the manager is, so its fonts load from beside it;
 * ``vendor/html-manager/``: ``@jupyter-widgets/html-manager`` 1.x (the manager of ipywidgets 8)
   and the fonts its bundle refers to;
 * ``vendor/mathjax/``: MathJax 3's ``tex-mml-chtml.js`` with the components it loads on demand
@@ -33,6 +34,7 @@ STAMP = MODULES / ".installed-from-lock"  # sha256 of the package-lock.json node
 MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
 REQUIRE = "vendor/require.js"
 EMBED = "vendor/html-manager/embed-amd.js"
+WIDGET_PATHS = "vendor/widget-paths.js"  # site/widget-paths.js: where require.js finds the manager
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
 MATHJAX_PARTS = ("tex-mml-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
 
@@ -63,6 +65,7 @@ def copy_vendor(destination: Path) -> None:
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
     shutil.copy2(MODULES / "requirejs" / "require.js", destination / "require.js")
+    shutil.copy2(SITE / "widget-paths.js", destination / "widget-paths.js")
     manager = MODULES / "@jupyter-widgets" / "html-manager" / "dist"
     (destination / "html-manager").mkdir()
     for file in [manager / "embed-amd.js", *(f for f in manager.iterdir() if f.suffix in FONT_SUFFIXES)]:
@@ -86,7 +89,7 @@ def stage(app: Sphinx, config) -> None:
     config.mathjax_path = MATHJAX
     # MyST-NB adds these to pages with widgets; relative paths are served from _static.  No CDN
     # attribute: the manager's built-in widgets (all the book uses) need no further download.
-    config.nb_ipywidgets_js = {REQUIRE: {}, EMBED: {}}
+    config.nb_ipywidgets_js = {REQUIRE: {}, WIDGET_PATHS: {}, EMBED: {}}
 
 
 def setup(app: Sphinx) -> dict:
