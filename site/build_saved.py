@@ -23,6 +23,7 @@ def saved_outputs_config(directory: Path) -> Path:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "off"
     config["bibtex_bibfiles"] = [str(ROOT / path) for path in config["bibtex_bibfiles"]]
+    config["html"]["favicon"] = str(ROOT / config["html"]["favicon"])
     extensions = config["sphinx"]["local_extensions"]
     config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in extensions.items()}
     path = Path(directory) / "_config_saved_outputs.yml"

@@ -6,8 +6,9 @@ npm registry at build time (``npm ci`` in ``site/``, pinned by ``site/package-lo
 again only when the lock file changes), copies the files the pages use into
 ``_static/vendor/``, and points MathJax and MyST-NB's widget scripts at the copies:
 
-* ``vendor/require.js``: require.js, which the widget manager needs, and ``vendor/widget-paths.js``
-  (from ``site/``), which tells it where the manager is, so its fonts load from beside it;
+* ``vendor/require.js``: require.js, which the widget manager needs, and ``vendor/widget-setup.js``
+  (from ``site/``), which tells it where the manager is, so its fonts load from beside it, and
+  gives MathJax 3 the ``MathJax.Hub.Queue`` the manager calls to typeset widget labels;
 * ``vendor/html-manager/``: ``@jupyter-widgets/html-manager`` 1.x (the manager of ipywidgets 8)
   and the fonts its bundle refers to;
 * ``vendor/mathjax/``: MathJax 3's ``tex-mml-chtml.js`` with the components it loads on demand
@@ -34,7 +35,7 @@ STAMP = MODULES / ".installed-from-lock"  # sha256 of the package-lock.json node
 MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
 REQUIRE = "vendor/require.js"
 EMBED = "vendor/html-manager/embed-amd.js"
-WIDGET_PATHS = "vendor/widget-paths.js"  # site/widget-paths.js: where require.js finds the manager
+WIDGET_SETUP = "vendor/widget-setup.js"  # site/widget-setup.js: where require.js finds the manager; a MathJax shim
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
 MATHJAX_PARTS = ("tex-mml-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
 
@@ -65,7 +66,7 @@ def copy_vendor(destination: Path) -> None:
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
     shutil.copy2(MODULES / "requirejs" / "require.js", destination / "require.js")
-    shutil.copy2(SITE / "widget-paths.js", destination / "widget-paths.js")
+    shutil.copy2(SITE / "widget-setup.js", destination / "widget-setup.js")
     manager = MODULES / "@jupyter-widgets" / "html-manager" / "dist"
     (destination / "html-manager").mkdir()
     for file in [manager / "embed-amd.js", *(f for f in manager.iterdir() if f.suffix in FONT_SUFFIXES)]:
@@ -89,9 +90,31 @@ def stage(app: Sphinx, config) -> None:
     config.mathjax_path = MATHJAX
     # MyST-NB adds these to pages with widgets; relative paths are served from _static.  No CDN
     # attribute: the manager's built-in widgets (all the book uses) need no further download.
-    config.nb_ipywidgets_js = {REQUIRE: {}, WIDGET_PATHS: {}, EMBED: {}}
+    config.nb_ipywidgets_js = {REQUIRE: {}, WIDGET_SETUP: {}, EMBED: {}}
+    # pydata-sphinx-theme writes `localStorage mode || default_mode` into each page and reports an
+    # empty mode as a console error; the book theme leaves the template's default_mode unset.
+    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
+
+
+def drop_repeated_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Keep one copy of each inline script a page would include twice.
+
+    sphinx-thebe and sphinx-togglebutton add their inline settings while the documents are read,
+    so each reaches the page twice: once from Sphinx's registry (file name ``""``) and once from
+    the builder (file name ``None``), which Sphinx takes for two scripts.  A second ``const``
+    declaration is a console error."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", None) or {}
+        key = (getattr(script, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    if "script_files" in context:
+        context["script_files"] = unique
 
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", stage, priority=900)  # after MyST-NB and Jupyter Book set their defaults
+    app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -72,7 +72,7 @@ def test_the_built_site_requests_nothing_from_other_hosts(built_site):
 
 def test_the_built_site_serves_mathjax_and_the_widget_manager_itself(built_site):
     vendor = built_site / "_static" / "vendor"
-    for file in ("require.js", "widget-paths.js", "html-manager/embed-amd.js", "mathjax/tex-mml-chtml.js",
+    for file in ("require.js", "widget-setup.js", "html-manager/embed-amd.js", "mathjax/tex-mml-chtml.js",
                  "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff"):
         assert (vendor / file).is_file(), file
     # a page with math loads the local MathJax; a page with widgets, the local manager
