@@ -1,0 +1,157 @@
+"""The built site in a real browser: headless Chromium (Debian's chromium and chromium-driver, which
+.ci/run installs) opens every page from a local HTTP server, built from the notebooks' saved outputs.
+
+Each page must render its math (MathJax containers, no raw ``$$``), load every image, log no
+console error, and request nothing from another host (Chrome's network log); pages with widgets
+must render them.  Screenshots of each page at desktop and phone width go to ``$GANLIB_SCREENSHOTS``
+(default: a temporary directory).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from test_site import load
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return load("build_saved").build(tmp_path_factory.mktemp("browser-site"))
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.fail("the browser check needs Debian's chromium and chromium-driver "
+                    "(apt install chromium chromium-driver; .ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={WIDTHS['desktop'][0]},{WIDTHS['desktop'][1]}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    directory = Path(os.environ.get("GANLIB_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def pages() -> list[str]:
+    toc = load("build_saved").ROOT / "_toc.yml"
+    import yaml
+
+    def files(entries):
+        for entry in entries:
+            if "file" in entry:
+                yield entry["file"]
+            yield from files(entry.get("sections", []))
+
+    data = yaml.safe_load(toc.read_text())
+    found = [data["root"]]
+    for part in data["parts"]:
+        found += list(files(part["chapters"]))
+    return found
+
+
+def wait_until_quiet(driver, seconds: float = 30.0) -> None:
+    """Wait until the page has loaded, MathJax has typeset it, and the widget manager has rendered
+    (each only if the page has math or widgets)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, seconds)
+    wait.until(lambda d: d.execute_script("return document.readyState === 'complete'"))
+    if driver.execute_script("return !!document.querySelector('.math')"):
+        wait.until(lambda d: d.execute_script("return !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"))
+        driver.set_script_timeout(seconds)
+        driver.execute_async_script("const done = arguments[arguments.length - 1];"
+                                    "MathJax.startup.promise.then(() => done(true), () => done(false));")
+    if driver.execute_script("return !!document.querySelector('script[type=\"application/vnd.jupyter.widget-state+json\"]')"):
+        wait.until(lambda d: d.execute_script("return document.querySelectorAll('.jupyter-widgets').length > 0"))
+
+
+def requests_made(driver) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+@pytest.mark.parametrize("page", pages())
+def test_page_renders_offline_without_errors(page, browser, server, screenshots):
+    browser.get_log("performance"), browser.get_log("browser")  # drop the previous page's entries
+    browser.set_window_size(*WIDTHS["desktop"])
+    browser.get(f"{server}/{page}.html")
+    wait_until_quiet(browser)
+    state = browser.execute_script("""
+        return {math: document.querySelectorAll('.math').length,
+                typeset: document.querySelectorAll('mjx-container').length,
+                rawMath: [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length,
+                images: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+                widgetState: !!document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]'),
+                widgets: document.querySelectorAll('.jupyter-widgets').length};""")
+    assert state["rawMath"] == 0, f"{state['rawMath']} of {state['math']} math elements were not typeset"
+    assert state["images"] == [], f"images that did not load: {state['images']}"
+    if state["widgetState"]:
+        assert state["widgets"] > 0, "the page holds widget state but no widget rendered"
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == [], errors
+    outside = [url for url in requests_made(browser) if not url.startswith((server, "data:", "blob:"))]
+    assert outside == [], f"requests to other hosts: {outside}"
+    name = page.replace("/", "_")
+    browser.save_screenshot(str(screenshots / f"{name}-desktop.png"))
+    browser.set_window_size(*WIDTHS["phone"])
+    browser.save_screenshot(str(screenshots / f"{name}-phone.png"))
+
+
+def test_search_works_offline(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/search.html?q=discriminator")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('#search-results li').length > 0"))
+    titles = browser.execute_script("return [...document.querySelectorAll('#search-results li a')].map(a => a.textContent)")
+    assert any("derivation" in title.lower() for title in titles), titles
+
+
+def test_each_chapter_offers_its_notebook_for_download(site):
+    for page in pages():
+        notebook = site / "_sources" / f"{page}.ipynb"
+        if (load("build_saved").ROOT / f"{page}.ipynb").exists():
+            assert notebook.is_file(), notebook
+            assert f"_sources/{page}.ipynb" in (site / f"{page}.html").read_text(), page
