@@ -1,0 +1,77 @@
+"""What each page of the built site weighs: requests and bytes a browser fetches to show it.
+
+    python benchmarks/page_weights.py [_build/html]
+
+Serves the built site on 127.0.0.1 (no compression, like a plain file server), opens every page of
+``_toc.yml`` in Debian's headless Chromium with its cache disabled, and sums the bytes of every
+request the page makes (Chrome's ``Network.loadingFinished`` ``encodedDataLength``) after it has
+loaded and rendered for 2.5 s.  Prints one line per page and the median.  Needs the ``dev`` extra
+(selenium) and ``chromium`` with ``chromium-driver``.  Reported in the closing notes of issue 18.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+    def files(entries):
+        for entry in entries:
+            if "file" in entry:
+                yield entry["file"]
+            yield from files(entry.get("sections", []))
+
+    return [toc["root"]] + [page for part in toc["parts"] for page in files(part["chapters"])]
+
+
+def main(site: Path) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    weights = []
+    try:
+        for page in toc_pages():
+            driver.get_log("performance")
+            driver.get(f"{base}/{page}.html")
+            time.sleep(2.5)
+            finished = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+            finished = [m["params"]["encodedDataLength"] for m in finished if m["method"] == "Network.loadingFinished"]
+            weights.append(sum(finished))
+            print(f"{page:28s} {len(finished):3d} requests {sum(finished) / 1e6:6.2f} MB", flush=True)
+    finally:
+        driver.quit()
+        httpd.shutdown()
+    print(f"median {statistics.median(weights) / 1e6:.2f} MB, largest {max(weights) / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html"))
