@@ -20,26 +20,14 @@ import threading
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "site"))
+from build_saved import toc_pages  # noqa: E402  (site/ is no package: its name is the stdlib's)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-    def files(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from files(entry.get("sections", []))
-
-    return [toc["root"]] + [page for part in toc["parts"] for page in files(part["chapters"])]
 
 
 def main(site: Path) -> None:

@@ -18,6 +18,20 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def toc_pages(root: Path = ROOT) -> list[str]:
+    """Every page of ``_toc.yml`` (the root, then each part's chapters and their sections), in
+    reading order, as the paths the site serves them under without ``.html``."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+
+    def files(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                yield entry["file"]
+            yield from files(entry.get("sections"))
+
+    return [toc["root"]] + [page for part in toc.get("parts", []) for page in files(part.get("chapters"))]
+
+
 def saved_outputs_config(directory: Path) -> Path:
     """``_config.yml`` with execution off and its relative paths made absolute, written to ``directory``."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())

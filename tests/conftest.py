@@ -97,3 +97,25 @@ class Interrupt(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if (self.current, batch) == (self.epoch, self.batch):
             raise KeyboardInterrupt
+
+
+def site_module(name: str):
+    """A module of ``site/`` (the site's build tools; ``site`` is no package, its name is the
+    stdlib's).  A plain helper: ``from conftest import site_module``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "site" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site built once from the notebooks' saved outputs (site/build_saved.py), for
+    tests/test_site.py and tests/test_browser.py."""
+    import shutil
+
+    if shutil.which("npm") is None:
+        pytest.fail("the site build installs its scripts from the npm registry: install Node.js and npm")
+    return site_module("build_saved").build(tmp_path_factory.mktemp("site"))

@@ -18,20 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from test_site import load
+from conftest import site_module
+
+BUILD_SAVED = site_module("build_saved")
+PAGES = BUILD_SAVED.toc_pages()
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return load("build_saved").build(tmp_path_factory.mktemp("browser-site"))
-
-
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(QuietHandler, directory=str(site))
+def server(built_site):
+    handler = functools.partial(QuietHandler, directory=str(built_site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_port}"
@@ -70,23 +68,6 @@ def screenshots(tmp_path_factory):
     return directory
 
 
-def pages() -> list[str]:
-    toc = load("build_saved").ROOT / "_toc.yml"
-    import yaml
-
-    def files(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from files(entry.get("sections", []))
-
-    data = yaml.safe_load(toc.read_text())
-    found = [data["root"]]
-    for part in data["parts"]:
-        found += list(files(part["chapters"]))
-    return found
-
-
 def wait_until_quiet(driver, seconds: float = 30.0) -> None:
     """Wait until the page has loaded, MathJax has typeset it, and the widget manager has rendered
     (each only if the page has math or widgets)."""
@@ -112,7 +93,7 @@ def requests_made(driver) -> list[str]:
     return urls
 
 
-@pytest.mark.parametrize("page", pages())
+@pytest.mark.parametrize("page", PAGES)
 def test_page_renders_offline_without_errors(page, browser, server, screenshots):
     browser.get_log("performance"), browser.get_log("browser")  # drop the previous page's entries
     browser.set_window_size(*WIDTHS["desktop"])
@@ -149,9 +130,10 @@ def test_search_works_offline(browser, server):
     assert any("derivation" in title.lower() for title in titles), titles
 
 
-def test_each_chapter_offers_its_notebook_for_download(site):
-    for page in pages():
+def test_each_chapter_offers_its_notebook_for_download(built_site):
+    site = built_site
+    for page in PAGES:
         notebook = site / "_sources" / f"{page}.ipynb"
-        if (load("build_saved").ROOT / f"{page}.ipynb").exists():
+        if (BUILD_SAVED.ROOT / f"{page}.ipynb").exists():
             assert notebook.is_file(), notebook
             assert f"_sources/{page}.ipynb" in (site / f"{page}.html").read_text(), page

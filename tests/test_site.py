@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import site_module
 
 
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "site" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-check_offline = load("check_offline")
+check_offline = site_module("check_offline")
 
 
 def write_site(root: Path, page: str, css: str = "", imported: str = "") -> Path:
@@ -57,13 +47,6 @@ def test_the_check_passes_a_local_site_and_refuses_a_missing_one(tmp_path, capsy
     assert check_offline.main([str(site)]) == 0
     assert check_offline.main([str(tmp_path / "nothing")]) == 2
     assert "holds no built site" in capsys.readouterr().err
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    if shutil.which("npm") is None:
-        pytest.fail("the site build installs its scripts from the npm registry: install Node.js and npm")
-    return load("build_saved").build(tmp_path_factory.mktemp("site"))
 
 
 def test_the_built_site_requests_nothing_from_other_hosts(built_site):
