@@ -115,6 +115,16 @@ def build_parser(model: str = "dcgan") -> argparse.ArgumentParser:
     translate.add_argument("--variant", choices=("semantic", "label-free"), default="semantic",
                            help="which shipped generators: semantic (trained with a semantic-consistency loss, "
                                 "keeps the digit more often; default) or label-free (plain CycleGAN)")
+
+    export = commands.add_parser("export-web", help="export shipped generators for the web pages (TensorFlow.js)",
+                                 description="Write DIR/NAME.js for each shipped generator NAME: its layers, its "
+                                             "weights (float32, with their sha256) and the noise of the first seeds, "
+                                             "as the book's in-page latent explorer and conditional sampler load "
+                                             "them (ganlib.web).")
+    export.add_argument("names", nargs="*", metavar="NAME",
+                        help="shipped generators to export (default: those the book's pages use: "
+                             "dcgan-mnist cgan-mnist)")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     return parser
 
 
@@ -234,6 +244,15 @@ def run_translate(args) -> None:
     print(f"wrote {args.out}: {translated.shape} {translated.dtype} ({direction})")
 
 
+def run_export_web(args) -> None:
+    from ganlib.web import WEB_MODELS, export_model
+
+    for name in args.names or WEB_MODELS:
+        manifest = export_model(name, args.out)
+        print(f"wrote {args.out / (name + '.js')}: {manifest['kind']}, {len(manifest['ops'])} operations, "
+              f"{manifest['bytes']:,} bytes, sha256 {manifest['sha256']}")
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(model_named_in(argv)).parse_args(argv)
@@ -246,7 +265,7 @@ def main(argv=None) -> int:
             args.distribute = strategy_for(args.distribute)
         import_tensorflow_quietly()
         {"train": run_train, "sample": run_sample, "evaluate": run_evaluate,
-         "translate": run_translate}[args.command](args)
+         "translate": run_translate, "export-web": run_export_web}[args.command](args)
     except (GanlibError, ValueError, OSError) as error:
         print(f"ganlib: error: {error}", file=sys.stderr)
         return 1

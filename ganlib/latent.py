@@ -17,6 +17,9 @@ import numpy as np
 INTERPOLATIONS = ("slerp", "linear")
 
 
+TRUNCATIONS = (None, 2.0, 1.5, 1.0, 0.75, 0.5)  # the thresholds the conditional samplers offer (None: no truncation)
+
+
 def truncated_normal(rng: np.random.Generator, shape, threshold: float | None = None) -> np.ndarray:
     """Standard normal float32 draws of ``shape`` from ``rng``; with ``threshold`` every value with
     ``|z| > threshold`` is redrawn until none is (the truncation trick of Brock et al. 2019)."""

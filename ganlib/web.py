@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ganlib.errors import DataError, GanlibError
+from ganlib.latent import TRUNCATIONS  # multiples of 1/4: exact in float32, so |z| > T agrees with NumPy's
 
 FORMAT = "ganlib-web/1"
 WEB_MODELS = ("dcgan-mnist", "cgan-mnist")  # the explorer's and the conditional sampler's generators
@@ -42,7 +43,6 @@ EXPLORER_SEEDS = 100  # seeds 0..99 for the latent explorer: seed_noise(seed) ea
 SAMPLER_SEEDS = 20  # seeds 0..19 for the conditional sampler
 SAMPLER_IMAGES = 10  # one row of ten digits per seed
 SAMPLER_STREAM = 4096  # draws per seed: ten latent vectors at T = 0.5 need about 2,600 (sd 60)
-TRUNCATIONS = (None, 2.0, 1.5, 1.0, 0.75, 0.5)  # the sampler's choices; multiples of 1/4 are exact in float32
 OPS = ("categorical_code", "concat_label", "dense", "batch_norm", "conditional_batch_norm", "relu",
        "reshape", "conv2d_transpose")
 _CALL = re.compile(r'^GanlibLive\.register\((\{.*\}), "([A-Za-z0-9+/=]*)"\);\s*$', re.S)

@@ -1,9 +1,14 @@
-"""Interactive apps for the chapters (ipywidgets 8): a latent-space explorer and a training playground.
+"""Interactive apps for the chapters (ipywidgets 8): a latent-space explorer, a conditional sampler and a training playground.
 
 :func:`latent_explorer` shows what a trained generator does with its noise: images along the
 path between two latent vectors, and images along one latent coordinate (or an InfoGAN code)
 with everything else held fixed.  :func:`training_playground` trains a fresh GAN for a few
 hundred steps with a chosen loss and learning rate and draws the curves while it runs.
+:func:`conditional_sampler` draws digits of a chosen class from a class-conditional generator,
+with or without the truncation trick.
+
+On the book's web site the explorer and the sampler also run without a kernel: the page runs
+the same generators in the browser with TensorFlow.js (:mod:`ganlib.web`, ``site/live``).
 
 Both return ordinary widgets whose pictures are PNG bytes in ``ipywidgets.Image`` widgets, so
 the state saved in an executed notebook shows the same pictures on a static web page (where no
@@ -23,8 +28,9 @@ import numpy as np
 
 from ganlib.config import GANConfig
 from ganlib.defaults import DEFAULT_BATCH_SIZE, DEFAULT_WIDTH
-from ganlib.latent import INTERPOLATIONS, code_layout, directions, interpolate, seed_noise, stroke_stats, walk_path
+from ganlib.latent import INTERPOLATIONS, TRUNCATIONS, code_layout, directions, interpolate, seed_noise, stroke_stats, walk_path
 from ganlib.utils import figure_png, png_bytes
+from ganlib.web import SAMPLER_IMAGES
 PLAYGROUND_LEARNING_RATE = GANConfig.learning_rate  # the DCGAN paper's 2e-4, the library's default
 PLAYGROUND_STEPS = 100
 PLAYGROUND_MAX_STEPS = 400  # the slider's limit; run_playground itself takes any positive number
@@ -117,6 +123,59 @@ def latent_explorer(generator, *, seed_a: int = 0, seed_b: int = 1, steps: int =
         captions["walk"], images["walk"],
     ])
     box.controls, box.images, box.captions, box.refresh, box.layout_info = controls, images, captions, refresh, layout
+    return box
+
+
+# --------------------------------------------------------------------------------------------
+# The conditional sampler
+# --------------------------------------------------------------------------------------------
+
+def conditional_sampler(generator, *, digit: int = 0, truncation: float | None = None, seed: int = 0,
+                        n: int = SAMPLER_IMAGES, scale: int = 3):
+    """An ipywidgets app for a class-conditional generator: pick a digit, a truncation and a seed.
+
+    Shows ``n`` samples of the digit from the noise of ``seed``
+    (:func:`ganlib.apps.conditional.generate`), each coordinate with ``|z| > T`` redrawn when a
+    truncation T is chosen (the truncation trick).  The returned ``ipywidgets.VBox`` carries
+    ``controls`` (``digit``, ``truncation``, ``seed``), ``image``, ``caption`` and ``refresh()``.
+    Raises ValueError for a generator that takes no label, or a digit or truncation it does not offer.
+    """
+    import ipywidgets as w
+
+    from ganlib.apps.conditional import _classes, generate, is_conditional
+
+    if not is_conditional(generator):
+        raise ValueError("conditional_sampler needs a class-conditional generator such as "
+                         "pretrained.load('cgan-mnist'); for one of noise alone use latent_explorer")
+    classes = _classes(generator)
+    if not isinstance(digit, (int, np.integer)) or not 0 <= digit < classes:
+        raise ValueError(f"digit must be an integer from 0 to {classes - 1}, got {digit!r}")
+    if truncation not in TRUNCATIONS:
+        raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {truncation!r}")
+    controls = {
+        "digit": w.Dropdown(options=list(range(classes)), value=int(digit), description="digit",
+                            layout=w.Layout(width="160px")),
+        "truncation": w.Dropdown(options=[("none" if t is None else f"{t:.2f}", t) for t in TRUNCATIONS],
+                                 value=truncation, description="truncation T", layout=w.Layout(width="220px"),
+                                 style={"description_width": "initial"}),
+        "seed": w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
+                                 layout=w.Layout(width="180px")),
+    }
+    image, caption = w.Image(format="png"), w.HTML()
+
+    def refresh(change=None):
+        c = {name: control.value for name, control in controls.items()}
+        images = generate(generator, c["digit"], n, seed=c["seed"], truncation=c["truncation"])
+        image.value = png_bytes(images, rows=1, scale=scale)
+        noise = ("untruncated noise" if c["truncation"] is None
+                 else f"every noise coordinate with |z| &gt; {c['truncation']:.2f} redrawn")
+        caption.value = f"{n} samples of the digit <b>{c['digit']}</b> from seed {c['seed']}, {noise}"
+
+    for control in controls.values():
+        control.observe(refresh, names="value")
+    refresh()
+    box = w.VBox([w.HBox(list(controls.values())), caption, image])
+    box.controls, box.image, box.caption, box.refresh = controls, image, caption, refresh
     return box
 
 

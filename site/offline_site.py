@@ -14,6 +14,12 @@ again only when the lock file changes), copies the files the pages use into
 * ``vendor/mathjax/``: MathJax 3's ``tex-mml-chtml.js`` with the components it loads on demand
   (TeX extensions, CHTML fonts, menu, accessibility).
 
+* ``vendor/tfjs/``: TensorFlow.js (``@tensorflow/tfjs-core`` and its CPU backend), and ``live/``:
+  ``site/live/ganlib-live.js`` with the shipped generators it runs (``ganlib export-web``,
+  re-exported only when the library's assets or exporter change).  A page that holds a
+  ``<div class="ganlib-live">`` gets these scripts; they run the latent explorer and the
+  conditional sampler in the reader's browser.
+
 ``site/check_offline.py`` then lists every request a built page makes to another host, and fails
 on any.  Enabled from ``_config.yml`` (``sphinx: local_extensions``).
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -38,6 +45,10 @@ EMBED = "vendor/html-manager/embed-amd.js"
 WIDGET_SETUP = "vendor/widget-setup.js"  # site/widget-setup.js: where require.js finds the manager; a MathJax shim
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
 MATHJAX_PARTS = ("tex-mml-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
+TFJS = {"vendor/tfjs/tf-core.min.js": "@tensorflow/tfjs-core/dist/tf-core.min.js",
+        "vendor/tfjs/tf-backend-cpu.min.js": "@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js"}
+LIVE = SITE / "live"  # ganlib-live.js and .css; the exported generators are written beside them
+LIVE_MARK = 'class="ganlib-live"'
 
 
 def lock_digest() -> str:
@@ -71,6 +82,9 @@ def copy_vendor(destination: Path) -> None:
     (destination / "html-manager").mkdir()
     for file in [manager / "embed-amd.js", *(f for f in manager.iterdir() if f.suffix in FONT_SUFFIXES)]:
         shutil.copy2(file, destination / "html-manager" / file.name)
+    for target, source in TFJS.items():
+        (destination.parent / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MODULES / source, destination.parent / target)
     mathjax = MODULES / "mathjax" / "es5"
     for part in MATHJAX_PARTS:
         source, target = mathjax / part, destination / "mathjax" / part
@@ -81,11 +95,37 @@ def copy_vendor(destination: Path) -> None:
             shutil.copy2(source, target)
 
 
+def export_live(destination: Path) -> None:
+    """``destination`` (becomes ``_static/live``): the live apps' script and style, and the shipped
+    generators they run, exported by ``ganlib export-web`` unless the exporter and the assets are
+    those of the last export (their digest is kept in ``.exported-from``)."""
+    import ganlib
+    import ganlib.web
+
+    package = Path(ganlib.__file__).parent
+    digest = hashlib.sha256()
+    for file in (Path(ganlib.web.__file__), package / "assets" / "manifest.json"):
+        digest.update(file.read_bytes())
+    stamp = destination / ".exported-from"
+    destination.mkdir(parents=True, exist_ok=True)
+    for file in LIVE.iterdir():
+        shutil.copy2(file, destination / file.name)
+    if stamp.exists() and stamp.read_text().strip() == digest.hexdigest() \
+            and all((destination / f"{name}.js").exists() for name in ganlib.web.WEB_MODELS):
+        return
+    result = subprocess.run([sys.executable, "-m", "ganlib", "export-web", "--out", str(destination)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ExtensionError(f"`ganlib export-web` failed (exit {result.returncode}):\n{result.stderr.strip()}")
+    stamp.write_text(digest.hexdigest() + "\n")
+
+
 def stage(app: Sphinx, config) -> None:
     """At config-inited: install, stage the vendor files, and point the pages at them."""
     install_packages()
     staging = Path(app.outdir).parent / ".offline-static"
     copy_vendor(staging / "vendor")
+    export_live(staging / "live")
     config.html_static_path = [*config.html_static_path, str(staging)]
     config.mathjax_path = MATHJAX
     # MyST-NB adds these to pages with widgets; relative paths are served from _static.  No CDN
@@ -94,6 +134,18 @@ def stage(app: Sphinx, config) -> None:
     # pydata-sphinx-theme writes `localStorage mode || default_mode` into each page and reports an
     # empty mode as a console error; the book theme leaves the template's default_mode unset.
     config.html_context = {"default_mode": "auto", **(config.html_context or {})}
+
+
+def add_live_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """TensorFlow.js and the live apps, on the pages that hold one.  Before require.js (which
+    MyST-NB adds to pages with widgets at the default priority): loaded after it, TensorFlow.js's
+    bundles would register as anonymous AMD modules instead of defining ``tf``."""
+    if LIVE_MARK not in context.get("body", ""):
+        return
+    for path in TFJS:
+        app.add_js_file(path, priority=200)
+    app.add_js_file("live/ganlib-live.js", priority=210)
+    app.add_css_file("live/ganlib-live.css")
 
 
 def drop_repeated_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -116,5 +168,6 @@ def drop_repeated_scripts(app: Sphinx, pagename, templatename, context, doctree)
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", stage, priority=900)  # after MyST-NB and Jupyter Book set their defaults
+    app.connect("html-page-context", add_live_scripts)
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

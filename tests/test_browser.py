@@ -16,6 +16,7 @@ import os
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import site_module
@@ -75,12 +76,16 @@ def wait_until_quiet(driver, seconds: float = 30.0) -> None:
 
     wait = WebDriverWait(driver, seconds)
     wait.until(lambda d: d.execute_script("return document.readyState === 'complete'"))
+    if driver.execute_script("return document.querySelectorAll('.ganlib-live').length > 0"):
+        wait.until(lambda d: d.execute_script(
+            "return [...document.querySelectorAll('.ganlib-live')].every(a => a.dataset.state === 'ready' "
+            "|| a.dataset.state === 'error')"))
     if driver.execute_script("return !!document.querySelector('.math')"):
         wait.until(lambda d: d.execute_script("return !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"))
         driver.set_script_timeout(seconds)
         driver.execute_async_script("const done = arguments[arguments.length - 1];"
                                     "MathJax.startup.promise.then(() => done(true), () => done(false));")
-    if driver.execute_script("return !!document.querySelector('script[type=\"application/vnd.jupyter.widget-state+json\"]')"):
+    if driver.execute_script("return !!document.querySelector('script[type=\"application/vnd.jupyter.widget-view+json\"]')"):
         wait.until(lambda d: d.execute_script("return document.querySelectorAll('.jupyter-widgets').length > 0"))
 
 
@@ -104,12 +109,14 @@ def test_page_renders_offline_without_errors(page, browser, server, screenshots)
                 typeset: document.querySelectorAll('mjx-container').length,
                 rawMath: [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length,
                 images: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
-                widgetState: !!document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]'),
-                widgets: document.querySelectorAll('.jupyter-widgets').length};""")
+                widgetState: !!document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]'),
+                widgets: document.querySelectorAll('.jupyter-widgets').length,
+                live: [...document.querySelectorAll('.ganlib-live')].map(a => [a.dataset.app, a.dataset.state, a.textContent.slice(0, 200)])};""")
+    assert all(app[1] == "ready" for app in state["live"]), f"live apps that did not start: {state['live']}"
     assert state["rawMath"] == 0, f"{state['rawMath']} of {state['math']} math elements were not typeset"
     assert state["images"] == [], f"images that did not load: {state['images']}"
     if state["widgetState"]:
-        assert state["widgets"] > 0, "the page holds widget state but no widget rendered"
+        assert state["widgets"] > 0, "the page shows a widget but no widget rendered"
     errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == [], errors
     outside = [url for url in requests_made(browser) if not url.startswith((server, "data:", "blob:"))]
@@ -137,3 +144,67 @@ def test_each_chapter_offers_its_notebook_for_download(built_site):
         if (BUILD_SAVED.ROOT / f"{page}.ipynb").exists():
             assert notebook.is_file(), notebook
             assert f"_sources/{page}.ipynb" in (site / f"{page}.html").read_text(), page
+
+
+# ------------------------------------------------------------------------------------------
+# The live apps: they respond to their controls, and draw what Keras draws
+# ------------------------------------------------------------------------------------------
+
+LIVE_CHECK = site_module("live_check")
+LIVE_PAGES = {"explorer": "book/code_model", "sampler": "book/app_conditional"}
+PIXEL_GOAL = 1 / 255  # mean absolute difference on a [0, 1] pixel scale (issue 18)
+
+
+def open_live(browser, server, kind):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(*WIDTHS["desktop"])
+    browser.get(f"{server}/{LIVE_PAGES[kind]}.html")
+    selector = f'.ganlib-live[data-app="{kind}"]'
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(LIVE_CHECK.READ_APP, selector) is not None)
+    return selector
+
+
+def redrawn(browser, selector, renders):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(lambda d: (d.execute_script(LIVE_CHECK.READ_APP, selector) or {})
+                                     .get("renders", 0) > renders)
+    return browser.execute_script(LIVE_CHECK.READ_APP, selector)
+
+
+@pytest.mark.parametrize("kind", sorted(LIVE_PAGES))
+def test_live_app_matches_keras(kind, browser, server):
+    """The page's latent vectors are the library's, and its pixels Keras' within the goal."""
+    state = browser.execute_script(LIVE_CHECK.READ_APP, open_live(browser, server, kind))
+    gaps = LIVE_CHECK.differences(state, LIVE_CHECK.keras_expected(state))
+    for key, gap in gaps.items():
+        if key.startswith("z"):
+            assert gap["max"] < 1e-5, (key, gap)  # float32 noise and paths: the same numbers
+        else:
+            assert gap["mean"] < PIXEL_GOAL and gap["max"] < PIXEL_GOAL, (key, gap)
+
+
+def test_moving_a_control_redraws_the_digits(browser, server):
+    """A keyboard step on the explorer's seed slider, and a new digit in the sampler: new digits, still Keras'."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    selector = open_live(browser, server, "explorer")
+    before = browser.execute_script(LIVE_CHECK.READ_APP, selector)
+    browser.find_element("css selector", f'{selector} input[name="seed_b"]').send_keys(Keys.ARROW_RIGHT)
+    after = redrawn(browser, selector, before["renders"])
+    assert after["settings"]["seed_b"] == before["settings"]["seed_b"] + 1
+    assert after["interpolation"][:784] == before["interpolation"][:784]  # seed A's end stays
+    assert np.abs(np.subtract(after["interpolation"][-784:], before["interpolation"][-784:])).mean() > 0.05
+    gaps = LIVE_CHECK.differences(after, LIVE_CHECK.keras_expected(after))
+    assert gaps["interpolation"]["mean"] < PIXEL_GOAL, gaps
+
+    selector = open_live(browser, server, "sampler")
+    before = browser.execute_script(LIVE_CHECK.READ_APP, selector)
+    Select(browser.find_element("css selector", f'{selector} select[name="digit"]')).select_by_value("7")
+    after = redrawn(browser, selector, before["renders"])
+    assert after["settings"]["digit"] == 7 and after["z"] == before["z"]  # same noise, another digit
+    assert np.abs(np.subtract(after["samples"], before["samples"])).mean() > 0.05
+    gaps = LIVE_CHECK.differences(after, LIVE_CHECK.keras_expected(after))
+    assert gaps["samples"]["mean"] < PIXEL_GOAL, gaps

@@ -194,13 +194,15 @@
     return out;
   }
 
+  /* One row of digits as the book's pictures draw them (ganlib.utils.png_bytes): dark strokes on
+     white, 2 pixels apart, every pixel `scale` times larger. */
   function drawRow(canvas, pixels, count, scale) {
-    var pad = 2, size = 28 * scale;
-    canvas.width = count * (size + pad) - pad;
-    canvas.height = size;
+    var pad = 2;
+    canvas.width = (count * (28 + pad) + pad) * scale;
+    canvas.height = (28 + 2 * pad) * scale;
     canvas.style.maxWidth = "100%";
     var context = canvas.getContext("2d");
-    context.fillStyle = "#fff";  // the gaps between digits
+    context.fillStyle = "#000";  // the gaps, as image_grid's white padding once inverted
     context.fillRect(0, 0, canvas.width, canvas.height);
     context.imageSmoothingEnabled = false;
     var tile = document.createElement("canvas");
@@ -208,12 +210,12 @@
     var tileContext = tile.getContext("2d"), image = tileContext.createImageData(28, 28);
     for (var k = 0; k < count; k++) {
       for (var i = 0; i < 784; i++) {
-        var v = pixels[k * 784 + i];
+        var v = 255 - pixels[k * 784 + i];
         image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
         image.data[4 * i + 3] = 255;
       }
       tileContext.putImageData(image, 0, 0);
-      context.drawImage(tile, k * (size + pad), 0, size, size);
+      context.drawImage(tile, (pad + k * (28 + pad)) * scale, pad * scale, 28 * scale, 28 * scale);
     }
   }
 
@@ -319,7 +321,9 @@
         ", slant " + fmt(first.slant, 2, true) + " &rarr; " + fmt(last.slant, 2, true) +
         " <span class=\"ganlib-live-time\">(" + (n + values.length) + " digits drawn in your browser in " +
         Math.round(ms) + " ms)</span>";
-      root.ganlibLast = {interpolation: floatsTop, walk: floatsBottom, z_interpolation: path, z_walk: moved};
+      root.ganlibLast = {interpolation: floatsTop, walk: floatsBottom, z_interpolation: path, z_walk: moved,
+        settings: {seed_a: +seedA.value, seed_b: +seedB.value, method: method.value, steps: n,
+                   direction: direction.value, coordinate: +coordinate.value, span: +span.value}};
     }
     return {render: render, inputs: [seedA, seedB, method, steps, direction, coordinate, span]};
   }
@@ -355,7 +359,8 @@
       caption.innerHTML = n + " samples of the digit <b>" + digit.value + "</b> from seed " + seed.value +
         (t === null ? ", untruncated noise" : ", every noise coordinate with |z| &gt; " + t.toFixed(2) + " redrawn") +
         " <span class=\"ganlib-live-time\">(drawn in your browser in " + Math.round(ms) + " ms)</span>";
-      root.ganlibLast = {samples: floats, z: z, labels: labels};
+      root.ganlibLast = {samples: floats, z: z, labels: labels,
+        settings: {digit: +digit.value, truncation: t, seed: +seed.value, n: n}};
     }
     return {render: render, inputs: [digit, truncation, seed]};
   }
