@@ -11,53 +11,35 @@ loaded and rendered for 2.5 s.  Prints one line per page and the median.  Needs 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "site"))
-from build_saved import toc_pages  # noqa: E402  (site/ is no package: its name is the stdlib's)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from browser import chromium, served  # noqa: E402  (site/ is no package: its name is the stdlib's)
+from build_saved import toc_pages  # noqa: E402
 
 
 def main(site: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    with served(site) as base, chromium(("performance",)) as driver:
+        weigh(base, driver)
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_port}"
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+def weigh(base: str, driver) -> None:
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     weights = []
-    try:
-        for page in toc_pages():
-            driver.get_log("performance")
-            driver.get(f"{base}/{page}.html")
-            time.sleep(2.5)
-            finished = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
-            finished = [m["params"]["encodedDataLength"] for m in finished if m["method"] == "Network.loadingFinished"]
-            weights.append(sum(finished))
-            print(f"{page:28s} {len(finished):3d} requests {sum(finished) / 1e6:6.2f} MB", flush=True)
-    finally:
-        driver.quit()
-        httpd.shutdown()
+    for page in toc_pages():
+        driver.get_log("performance")
+        driver.get(f"{base}/{page}.html")
+        time.sleep(2.5)
+        finished = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+        finished = [m["params"]["encodedDataLength"] for m in finished if m["method"] == "Network.loadingFinished"]
+        weights.append(sum(finished))
+        print(f"{page:28s} {len(finished):3d} requests {sum(finished) / 1e6:6.2f} MB", flush=True)
     print(f"median {statistics.median(weights) / 1e6:.2f} MB, largest {max(weights) / 1e6:.2f} MB")
 
 

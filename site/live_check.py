@@ -18,7 +18,8 @@ if (!app || app.dataset.state !== 'ready' || !app.ganlibLast) return null;
 const out = {settings: app.ganlibLast.settings, renders: +app.dataset.renders, model: app.dataset.model,
              kind: app.dataset.app};
 for (const [key, value] of Object.entries(app.ganlibLast)) {
-  if (key !== 'settings') out[key] = Array.from(value);
+  if (key === 'ms') out.ms = value;
+  else if (key !== 'settings') out[key] = Array.from(value);
 }
 return out;
 """
@@ -65,3 +66,16 @@ def differences(state: dict, expected: dict) -> dict[str, dict[str, float]]:
         gap = np.abs(page - reference) * scale
         out[key] = {"max": float(gap.max()), "mean": float(gap.mean()), "numbers": int(gap.size)}
     return out
+
+
+# In the page: set the app's controls (name -> value) and redraw once.
+SET_CONTROLS = """
+const app = document.querySelector(arguments[0]);
+const values = arguments[1];
+for (const [name, value] of Object.entries(values)) {
+  const control = app.querySelector(`[name="${name}"]`);
+  if (!control) throw new Error(`no control ${name}`);
+  control.value = String(value);
+}
+app.querySelector(`[name="${Object.keys(values)[0]}"]`).dispatchEvent(new Event('change'));
+"""

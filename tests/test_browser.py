@@ -9,11 +9,8 @@ must render them.  Screenshots of each page at desktop and phone width go to ``$
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -24,42 +21,22 @@ from conftest import site_module
 BUILD_SAVED = site_module("build_saved")
 PAGES = BUILD_SAVED.toc_pages()
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+BROWSER = site_module("browser")
+WIDTHS = {"desktop": BROWSER.DESKTOP, "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
 def server(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with BROWSER.served(built_site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("the browser check needs Debian's chromium and chromium-driver "
-                    "(apt install chromium chromium-driver; .ci/run installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     f"--window-size={WIDTHS['desktop'][0]},{WIDTHS['desktop'][1]}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    if BROWSER.missing():
+        pytest.fail(BROWSER.missing())
+    with BROWSER.chromium() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")

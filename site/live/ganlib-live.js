@@ -322,7 +322,7 @@
         " <span class=\"ganlib-live-time\">(" + (n + values.length) + " digits drawn in your browser in " +
         Math.round(ms) + " ms)</span>";
       root.ganlibLast = {interpolation: floatsTop, walk: floatsBottom, z_interpolation: path, z_walk: moved,
-        settings: {seed_a: +seedA.value, seed_b: +seedB.value, method: method.value, steps: n,
+        ms: ms, settings: {seed_a: +seedA.value, seed_b: +seedB.value, method: method.value, steps: n,
                    direction: direction.value, coordinate: +coordinate.value, span: +span.value}};
     }
     return {render: render, inputs: [seedA, seedB, method, steps, direction, coordinate, span]};
@@ -360,7 +360,7 @@
         (t === null ? ", untruncated noise" : ", every noise coordinate with |z| &gt; " + t.toFixed(2) + " redrawn") +
         " <span class=\"ganlib-live-time\">(drawn in your browser in " + Math.round(ms) + " ms)</span>";
       root.ganlibLast = {samples: floats, z: z, labels: labels,
-        settings: {digit: +digit.value, truncation: t, seed: +seed.value, n: n}};
+        ms: ms, settings: {digit: +digit.value, truncation: t, seed: +seed.value, n: n}};
     }
     return {render: render, inputs: [digit, truncation, seed]};
   }
