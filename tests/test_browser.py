@@ -3,7 +3,8 @@
 
 Each page must render its math (MathJax containers, no raw ``$$``), load every image, log no
 console error, and request nothing from another host (Chrome's network log); pages with widgets
-must render them.  Screenshots of each page at desktop and phone width go to ``$GANLIB_SCREENSHOTS``
+must render them, and live apps (site/live) must start.  The live apps must draw what Keras draws
+for the same settings, and redraw when a control moves.  Screenshots of each page at desktop and phone width go to ``$GANLIB_SCREENSHOTS``
 (default: a temporary directory).
 """
 
