@@ -148,6 +148,26 @@ def add_live_scripts(app: Sphinx, pagename, templatename, context, doctree) -> N
     app.add_css_file("live/ganlib-live.css")
 
 
+def drop_unused_widget_manager(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """No widget manager on a page that shows no widget.
+
+    MyST-NB adds the saved widget state and the manager's scripts (about 4 MB) to every page whose
+    notebook holds widget state, even when no output shows a widget: the explorer and the sampler
+    are built as ipywidgets in Jupyter, but their outputs are removed from the site, where the
+    live apps take their place."""
+    if "application/vnd.jupyter.widget-view+json" in context.get("body", ""):
+        return
+    widget_files = {REQUIRE, WIDGET_SETUP, EMBED}
+
+    def is_widget_script(script) -> bool:
+        attributes = getattr(script, "attributes", None) or {}
+        return ((getattr(script, "filename", None) or "").endswith(tuple(widget_files))  # "_static/" + path
+                or attributes.get("type") == "application/vnd.jupyter.widget-state+json")
+
+    if "script_files" in context:
+        context["script_files"] = [script for script in context["script_files"] if not is_widget_script(script)]
+
+
 def drop_repeated_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
     """Keep one copy of each inline script a page would include twice.
 
@@ -170,4 +190,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", stage, priority=900)  # after MyST-NB and Jupyter Book set their defaults
     app.connect("html-page-context", add_live_scripts)
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
+    app.connect("html-page-context", drop_unused_widget_manager, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

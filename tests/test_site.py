@@ -60,5 +60,10 @@ def test_the_built_site_serves_mathjax_and_the_widget_manager_itself(built_site)
         assert (vendor / file).is_file(), file
     # a page with math loads the local MathJax; a page with widgets, the local manager
     assert re.search(r'src="\.\./_static/vendor/mathjax/tex-mml-chtml\.js', (built_site / "book/derivation.html").read_text())
+    playground = (built_site / "book/code_trainer.html").read_text()
+    assert 'src="../_static/vendor/html-manager/embed-amd.js' in playground
+    assert "application/vnd.jupyter.widget-state+json" in playground
+    # a page whose notebook holds widget state but shows no widget (the live apps replace them): no manager
     explorer = (built_site / "book/code_model.html").read_text()
-    assert 'src="../_static/vendor/html-manager/embed-amd.js' in explorer and "application/vnd.jupyter.widget-state+json" in explorer
+    assert "application/vnd.jupyter.widget-state+json" not in explorer and "vendor/require.js" not in explorer
+    assert 'src="../_static/live/ganlib-live.js' in explorer and 'src="../_static/vendor/tfjs/tf-core.min.js' in explorer
