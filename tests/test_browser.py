@@ -186,3 +186,26 @@ def test_moving_a_control_redraws_the_digits(browser, server):
     assert np.abs(np.subtract(after["samples"], before["samples"])).mean() > 0.05
     gaps = LIVE_CHECK.differences(after, LIVE_CHECK.keras_expected(after))
     assert gaps["samples"]["mean"] < PIXEL_GOAL, gaps
+
+
+@pytest.mark.parametrize("damage", ["flipped", "cut short"])
+def test_the_page_refuses_corrupt_weights(damage, browser, server, built_site):
+    """A weights file whose bytes differ from its manifest's sha256 (or length) is refused, not run."""
+    import re
+
+    open_live(browser, server, "sampler")
+    text = (built_site / "_static" / "live" / "cgan-mnist.js").read_text()
+    manifest, data = re.match(r'^GanlibLive\.register\((\{.*\}), "([^"]*)"\);\s*$', text, re.S).groups()
+    manifest = json.loads(manifest)
+    manifest["name"] = f"cgan-mnist-{damage.replace(' ', '-')}"
+    if damage == "flipped":
+        data = data[:1000] + ("A" if data[1000] != "A" else "B") + data[1001:]
+    else:
+        data = data[:len(data) // 2 // 4 * 4]
+    browser.set_script_timeout(30)
+    message = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        GanlibLive.register(arguments[0], arguments[1]);
+        GanlibLive.load(arguments[0].name).then(() => done('loaded'), error => done(error.message));""",
+                                           manifest, data)
+    assert ("sha256" if damage == "flipped" else "cut short") in message, message

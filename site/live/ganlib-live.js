@@ -377,6 +377,9 @@
     GanlibLive.load(name).then(function (model) {
       status.remove();
       var app = APPS[kind](root, model);
+      root.appendChild(element("p", {"class": "ganlib-live-time"}, "The generator " + name + " runs in your browser " +
+        "(TensorFlow.js, " + tf.getBackend() + " backend); its weights " +
+        (model.verified ? "matched their sha256." : "were not checked: this browser offers no WebCrypto here.")));
       var redraw = function () {
         try {
           app.render();
@@ -400,6 +403,7 @@
     /* Called by _static/live/<model>.js: check the weights against the manifest's sha256. */
     register: function (manifest, data) {
       var e = entry(manifest.name), bytes = bytesOf(data);
+      e.requested = true;  // here already: load() has nothing to fetch
       if (bytes.length !== manifest.bytes) {
         e.reject(new Error("the weights file of " + manifest.name + " is cut short (" + bytes.length + " of " +
           manifest.bytes + " bytes): rebuild the site"));
