@@ -40,23 +40,28 @@ def saved_outputs_config(directory: Path) -> Path:
     config["html"]["favicon"] = str(ROOT / config["html"]["favicon"])
     extensions = config["sphinx"]["local_extensions"]
     config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in extensions.items()}
+    sphinx_config = config["sphinx"]["config"]
+    sphinx_config["locale_dirs"] = [str(ROOT / path) for path in sphinx_config["locale_dirs"]]
     path = Path(directory) / "_config_saved_outputs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
 
-def build(out_dir) -> Path:
-    """Build the site into ``out_dir/_build/html`` from the saved outputs; return that directory.
+def build(out_dir, builder: str = "html") -> Path:
+    """Build the site into ``out_dir/_build/<builder>`` from the saved outputs; return that directory.
+    ``builder`` is ``html``, or ``gettext`` for the message catalogues the translations follow.
     Raises CalledProcessError (with the build's output) if the build fails or warns."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(ROOT), "--config", str(saved_outputs_config(out_dir)),
                "--path-output", str(out_dir), "-W", "--quiet"]
+    if builder != "html":
+        command += ["--builder", "custom", "--custom-builder", builder]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise subprocess.CalledProcessError(result.returncode, command, result.stdout, result.stderr)
-    return out_dir / "_build" / "html"
+    return out_dir / "_build" / builder
 
 
 if __name__ == "__main__":

@@ -112,10 +112,14 @@ def site_module(name: str):
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The site built once from the notebooks' saved outputs (site/build_saved.py), for
-    tests/test_site.py and tests/test_browser.py."""
+    """Both editions built once from the notebooks' saved outputs (site/build_saved.py; the
+    Chinese one in zh/ by site/editions.py), for tests/test_site.py, tests/test_browser.py and
+    tests/test_translations.py."""
     import shutil
 
     if shutil.which("npm") is None:
         pytest.fail("the site build installs its scripts from the npm registry: install Node.js and npm")
-    return site_module("build_saved").build(tmp_path_factory.mktemp("site"))
+    html = site_module("build_saved").build(tmp_path_factory.mktemp("site"))
+    editions = site_module("editions")  # the Chinese edition beside it, from the same saved outputs
+    editions.build_chinese(editions.ROOT, html / editions.SUBDIR)
+    return html

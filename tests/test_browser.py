@@ -76,7 +76,7 @@ def requests_made(driver) -> list[str]:
     return urls
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + [f"zh/{page}" for page in PAGES])  # both editions
 def test_page_renders_offline_without_errors(page, browser, server, screenshots):
     browser.get_log("performance"), browser.get_log("browser")  # drop the previous page's entries
     browser.set_window_size(*WIDTHS["desktop"])
