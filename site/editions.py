@@ -18,6 +18,7 @@ in.  ``python site/translations.py check`` then lists what is left to translate.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -126,6 +127,32 @@ def stage_executed(executed: Path, source: Path, root: Path = ROOT) -> None:
         if not run.is_file():
             raise FileNotFoundError(f"{run} is missing: build the English edition first (it executes the chapters)")
         shutil.copy2(run, notebook)
+        restore_glue(notebook, run.with_suffix(".glue.json"))
+
+
+def restore_glue(notebook: Path, glue_file: Path) -> int:
+    """Put back into an executed notebook the glue outputs MyST-NB took out of it; return how many.
+
+    MyST-NB writes the notebooks it executed to ``_build/jupyter_execute`` without the outputs of
+    ``glue(..., display=False)``, whose data it keeps in ``<page>.glue.json`` beside them.  A build
+    from those notebooks needs the outputs back: it pastes a page's glue while it parses the page.
+    They go into the first code cell (where they sit does not matter; they are not displayed)."""
+    if not glue_file.is_file():
+        return 0
+    book = json.loads(notebook.read_text(encoding="utf-8"))
+    present = {output.get("metadata", {}).get("scrapbook", {}).get("name")
+               for cell in book["cells"] for output in cell.get("outputs", [])}
+    restored = []
+    for key, output in json.loads(glue_file.read_text(encoding="utf-8")).items():
+        prefix = output.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+        if key in present or not prefix:
+            continue
+        restored.append({**output, "data": {prefix + mime: value for mime, value in output["data"].items()}})
+    if restored:
+        first = next(cell for cell in book["cells"] if cell["cell_type"] == "code")
+        first.setdefault("outputs", []).extend(restored)
+        notebook.write_text(json.dumps(book, ensure_ascii=False), encoding="utf-8")
+    return len(restored)
 
 
 def build_chinese(executed: Path, out: Path, root: Path = ROOT, warnings_are_errors: bool = True) -> Path:

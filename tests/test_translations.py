@@ -79,3 +79,23 @@ def test_the_chinese_site_mirrors_the_english_one(built_site):
         title = re.search(r"<title>(.*?)</title>", chinese, re.S).group(1)
         assert CJK.search(title), (page, title)
         assert len(re.findall(r"<img ", english)) == len(re.findall(r"<img ", chinese)), page
+
+
+def test_the_chinese_build_gets_back_the_glue_myst_nb_took_out(tmp_path):
+    """MyST-NB's executed notebooks lack the outputs of glue(..., display=False) (kept in
+    <page>.glue.json); the Chinese build puts them back, once."""
+    import json
+
+    editions = site_module("editions")
+    notebook = tmp_path / "page.ipynb"
+    cell = {"cell_type": "code", "source": "glue('fid', 1.5, display=False)", "metadata": {}, "outputs": [],
+            "execution_count": 1}
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": "x", "metadata": {}}, cell],
+                                    "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    glue = {"fid": {"output_type": "display_data", "data": {"text/plain": "1.5"},
+                    "metadata": {"scrapbook": {"name": "fid", "mime_prefix": "application/papermill.record/"}}}}
+    (tmp_path / "page.glue.json").write_text(json.dumps(glue))
+    assert editions.restore_glue(notebook, tmp_path / "page.glue.json") == 1
+    outputs = json.loads(notebook.read_text())["cells"][1]["outputs"]
+    assert outputs[0]["data"] == {"application/papermill.record/text/plain": "1.5"}
+    assert editions.restore_glue(notebook, tmp_path / "page.glue.json") == 0
