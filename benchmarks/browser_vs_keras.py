@@ -56,11 +56,9 @@ def keras_ms(state: dict, expected: dict) -> float:
 
 
 def run(driver, base: str, page: str, kind: str, settings: list[dict]) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
     driver.get(f"{base}/{page}.html")
     selector = f'.ganlib-live[data-app="{kind}"]'
-    WebDriverWait(driver, 60).until(lambda d: d.execute_script(live_check.READ_APP, selector) is not None)
+    live_check.wait_ready(driver, selector)
     worst, total, count, ratios, page_ms = 0.0, 0.0, 0, [], []
     for values in settings:
         driver.execute_script(live_check.SET_CONTROLS, selector, values)

@@ -6,6 +6,8 @@ weights records how they were trained.  ``ganlib sample --model NAME`` uses this
 
 from __future__ import annotations
 
+import json
+
 from ganlib import assets
 from ganlib.errors import GanlibError
 
@@ -27,13 +29,24 @@ def names() -> list[str]:
     return sorted(PRETRAINED)
 
 
+def _check(name: str) -> None:
+    if name not in PRETRAINED:
+        known = ", ".join(names()) or "none are shipped yet"
+        raise GanlibError(f"unknown pretrained model {name!r}; known models: {known}")
+
+
+def settings(name: str) -> dict:
+    """How the shipped generator ``name`` was trained and what it scored: the ``.json`` beside its
+    weights, checked by sha256."""
+    from ganlib.runs import settings_path
+
+    _check(name)
+    return json.loads(assets.path(settings_path(PRETRAINED[name]).name).read_text(encoding="utf-8"))
+
+
 def load(name: str):
     """The shipped pretrained generator ``name`` (a Keras model), weights checked by sha256."""
     from ganlib.registry import load_generator
 
-    if name not in PRETRAINED:
-        known = ", ".join(names()) or "none are shipped yet"
-        raise GanlibError(f"unknown pretrained model {name!r}; known models: {known}")
-    weights = assets.path(PRETRAINED[name])
-    assets.path(weights.name.replace(".weights.h5", ".json"))  # its settings, checked too
-    return load_generator(weights)
+    settings(name)  # the name is known, and its settings check too
+    return load_generator(assets.path(PRETRAINED[name]))

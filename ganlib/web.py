@@ -123,11 +123,10 @@ def _layer_ops(layer, blob: _Blob) -> list[dict]:
                       f"the layers of ganlib's image generators ({', '.join(OPS)})")
 
 
-def generator_ops(generator) -> tuple[list[dict], bytes]:
-    """A generator as the manifest's chain of operations and the float32 blob of its weights."""
-    blob = _Blob()
-    ops = [op for layer in generator.layers for op in _layer_ops(layer, blob)]
-    return ops, blob.bytes()
+def generator_ops(generator, blob: _Blob | None = None) -> list[dict]:
+    """A generator as the manifest's chain of operations; its weights go into ``blob``."""
+    blob = _Blob() if blob is None else blob
+    return [op for layer in generator.layers for op in _layer_ops(layer, blob)]
 
 
 def noise_streams(seeds: int, draws: int) -> np.ndarray:
@@ -144,16 +143,14 @@ def export_model(name: str, out_dir) -> dict:
     (``categories``, ``category_values``, ``continuous`` coordinates) or ``classes``, the
     operations, the noise table's reference, and ``bytes`` and ``sha256`` of the blob.
     """
-    from ganlib import assets, pretrained
+    from ganlib import pretrained
     from ganlib.apps.conditional import _classes, is_conditional
     from ganlib.latent import category_values, code_layout
 
     generator = pretrained.load(name)  # raises GanlibError naming the shipped models for another name
-    settings = json.loads(assets.path(pretrained.PRETRAINED[name].replace(".weights.h5", ".json"))
-                          .read_text(encoding="utf-8"))
-    ops, weights = generator_ops(generator)
+    settings = pretrained.settings(name)
     blob = _Blob()
-    blob.parts, blob.size = [np.frombuffer(weights, dtype="<f4")], len(weights) // 4
+    ops = generator_ops(generator, blob)
     manifest = {"format": FORMAT, "name": name, "weights_sha256_h5": settings.get("sha256")}
     if is_conditional(generator):
         latent_dim = int(generator.input_shape[0][-1])

@@ -32,19 +32,28 @@ def toc_pages(root: Path = ROOT) -> list[str]:
     return [toc["root"]] + [page for part in toc.get("parts", []) for page in files(part.get("chapters"))]
 
 
-def saved_outputs_config(directory: Path) -> Path:
-    """``_config.yml`` with execution off and its relative paths made absolute, written to ``directory``."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+def execution_off_config(root: Path = ROOT) -> dict:
+    """``root``'s ``_config.yml`` with execution off and its relative paths made absolute, so that
+    a build can read it from anywhere and show the outputs its notebooks hold."""
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = "off"
-    config["bibtex_bibfiles"] = [str(ROOT / path) for path in config["bibtex_bibfiles"]]
-    config["html"]["favicon"] = str(ROOT / config["html"]["favicon"])
+    config["bibtex_bibfiles"] = [str(root / path) for path in config["bibtex_bibfiles"]]
+    config["html"]["favicon"] = str(root / config["html"]["favicon"])
     extensions = config["sphinx"]["local_extensions"]
-    config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in extensions.items()}
+    config["sphinx"]["local_extensions"] = {name: str(root / path) for name, path in extensions.items()}
     sphinx_config = config["sphinx"]["config"]
-    sphinx_config["locale_dirs"] = [str(ROOT / path) for path in sphinx_config["locale_dirs"]]
-    path = Path(directory) / "_config_saved_outputs.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    sphinx_config["locale_dirs"] = [str(root / path) for path in sphinx_config["locale_dirs"]]
+    return config
+
+
+def write_config(config: dict, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def saved_outputs_config(directory: Path) -> Path:
+    """:func:`execution_off_config`, written to ``directory``."""
+    return write_config(execution_off_config(), Path(directory) / "_config_saved_outputs.yml")
 
 
 def build(out_dir, builder: str = "html") -> Path:

@@ -81,23 +81,17 @@ def stage_catalogues(root: Path, target: Path) -> Path:
     return target
 
 
-def chinese_config(source: Path, directory: Path, root: Path = ROOT) -> Path:
-    """``_config.yml`` for the Chinese edition built from ``source`` (a copy of the book holding
-    executed notebooks): execution off, the language, and ``root``'s catalogues (staged)."""
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+def chinese_config(directory: Path, root: Path = ROOT) -> Path:
+    """``_config.yml`` for the Chinese edition, written to ``directory``: execution off (the book it
+    builds holds executed notebooks), the language, and ``root``'s catalogues (staged)."""
+    config = build_saved.execution_off_config(root)
     config["title"] = "GAN Book（中文版）"
-    config["execute"]["execute_notebooks"] = "off"
-    config["html"]["favicon"] = str(root / config["html"]["favicon"])
-    config["sphinx"]["local_extensions"] = {name: str(root / path)
-                                            for name, path in config["sphinx"]["local_extensions"].items()}
     sphinx = config["sphinx"]["config"]
     sphinx["language"] = LANGUAGE
     sphinx["nb_code_prompt_show"] = "显示代码单元格"  # MyST-NB's "Show code cell {type}"
     sphinx["nb_code_prompt_hide"] = "隐藏代码单元格"
     sphinx["locale_dirs"] = [str(stage_catalogues(root, Path(directory) / "locales"))]
-    path = Path(directory) / "_config_zh.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return build_saved.write_config(config, Path(directory) / "_config_zh.yml")
 
 
 def translated_toc(root: Path = ROOT) -> str:
@@ -162,7 +156,7 @@ def build_chinese(executed: Path, out: Path, root: Path = ROOT, warnings_are_err
         source = work / "source"
         stage_executed(executed, source, root)
         jupyter_book = Path(sys.executable).with_name("jupyter-book")
-        command = [str(jupyter_book), "build", str(source), "--config", str(chinese_config(source, work, root)),
+        command = [str(jupyter_book), "build", str(source), "--config", str(chinese_config(work, root)),
                    "--path-output", str(work / "out")]
         _run(command + (["-W"] if warnings_are_errors else []))
         if out.exists():

@@ -35,12 +35,7 @@ def keras_expected(state: dict) -> dict[str, np.ndarray]:
     generator = pretrained.load(state["model"])
     s = state["settings"]
     if state["kind"] == "explorer":
-        import json
-
-        from ganlib import assets
-
-        settings = json.loads(assets.path(pretrained.PRETRAINED[state["model"]].replace(".weights.h5", ".json"))
-                              .read_text(encoding="utf-8"))
+        settings = pretrained.settings(state["model"])
         d = int(generator.input_shape[-1])
         z_a, z_b = latent.seed_noise(s["seed_a"], d), latent.seed_noise(s["seed_b"], d)
         path = latent.interpolate(z_a, z_b, s["steps"], s["method"])
@@ -79,3 +74,11 @@ for (const [name, value] of Object.entries(values)) {
 }
 app.querySelector(`[name="${Object.keys(values)[0]}"]`).dispatchEvent(new Event('change'));
 """
+
+
+def wait_ready(driver, selector: str, seconds: float = 60) -> dict:
+    """Wait until the app at ``selector`` has drawn once; return its state (:data:`READ_APP`)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, seconds).until(lambda d: d.execute_script(READ_APP, selector) is not None)
+    return driver.execute_script(READ_APP, selector)

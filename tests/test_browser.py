@@ -134,12 +134,10 @@ PIXEL_GOAL = 1 / 255  # mean absolute difference on a [0, 1] pixel scale (issue 
 
 
 def open_live(browser, server, kind):
-    from selenium.webdriver.support.ui import WebDriverWait
-
     browser.set_window_size(*WIDTHS["desktop"])
     browser.get(f"{server}/{LIVE_PAGES[kind]}.html")
     selector = f'.ganlib-live[data-app="{kind}"]'
-    WebDriverWait(browser, 60).until(lambda d: d.execute_script(LIVE_CHECK.READ_APP, selector) is not None)
+    LIVE_CHECK.wait_ready(browser, selector)
     return selector
 
 

@@ -176,14 +176,14 @@
 
   /* ganlib.latent.stroke_stats of uint8 images: ink (mean of w) and slant (cov(x, y) / var(y)). */
   function strokeStats(pixels, index) {
-    var w = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, total = 0, o = index * 784;
+    var total = 0, sx = 0, sy = 0, sxy = 0, syy = 0, o = index * 784;
     for (var r = 0; r < 28; r++) for (var c = 0; c < 28; c++) {
       var p = pixels[o + r * 28 + c] / 255, y = 27 - r;
-      w += p; sx += p * c; sy += p * y; sxy += p * c * y; syy += p * y * y; total += p;
+      total += p; sx += p * c; sy += p * y; sxy += p * c * y; syy += p * y * y;
     }
     if (total <= 0) return {ink: 0, slant: 0};
     var mx = sx / total, my = sy / total, cov = sxy / total - mx * my, vary = syy / total - my * my;
-    return {ink: w / 784, slant: vary > 0 ? cov / vary : 0};
+    return {ink: total / 784, slant: vary > 0 ? cov / vary : 0};
   }
 
   /* ---------------- drawing ---------------- */
